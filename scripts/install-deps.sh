@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages a target needs, only those missing. Idempotent.
+#   install-deps.sh build|test|demo|bench
+set -euo pipefail
+
+build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
+runtime=(iproute2 nftables iputils-ping procps)
+test=(bats bats-support bats-assert libcmocka-dev jq util-linux
+	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
+	podman runc busybox-static)
+bench=(containernetworking-plugins jq)
+
+case "${1:-build}" in
+build) want=("${build[@]}") ;;
+test) want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
+demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins) ;;
+bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
+*) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
