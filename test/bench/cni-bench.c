@@ -1,0 +1,1302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cni-bench: time two implementations of the bridge + host-local CNI
+ * plugins (the reference Go ones and ours) the way a container runtime
+ * drives them: posix_spawn of the plugin with CNI_* in its environment,
+ * the network config on a stdin pipe, its result read from a stdout pipe,
+ * the clock read before the spawn and after the reap (wait4, which also
+ * gives ru_maxrss of the plugin and of the IPAM plugin it ran).
+ *
+ * Isolation: every implementation runs in its own runner process, which
+ * unshares a fresh network namespace (the "host" of the benchmark: the
+ * bridge, the host ends of the veths, the iptables/nftables state and the
+ * sysctls all live there) and a private mount namespace (a sysfs of that
+ * netns on /sys, and the bind mounts that pin each container's netns).
+ * Nothing the plugins do reaches the real host; when a runner exits, all of
+ * it is gone. The IPAM dataDirs are under the --tmp directory (removed by
+ * scripts/bench).
+ *
+ * Fairness: the coordinator (this process) asks the two runners for one
+ * operation, or one batch, at a time and alternates which implementation
+ * goes first, so machine noise lands on both. Only one plugin tree runs at
+ * a time, except in the throughput phase (--par callers of the same
+ * implementation at once).
+ *
+ * Usage: see usage() below; scripts/bench builds and runs this.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define REF 0
+#define OURS 1
+#define NIMPL 2
+static const char *impl_key[NIMPL] = {"reference", "ours"};
+
+#define BRIDGE_NAME "cnibench0"
+#define NET_NAME "benchnet"
+#define SUBNET "10.88.0.0/16"
+#define OP_TIMEOUT_NS (120LL * 1000000000LL)
+
+/* ------------------------------------------------------------------ */
+/* options */
+
+static struct {
+	const char *dir[NIMPL]; /* CNI_PATH of each implementation */
+	const char *tmp;	/* scratch dir (netns files, dataDirs, logs) */
+	int n;			/* sequential samples (ADD and DEL) per impl */
+	int warmup;		/* untimed ADD+DEL pairs per impl first */
+	int par;		/* parallel callers in the throughput phase */
+	int tput_ops;		/* containers per throughput round */
+	int rounds;		/* throughput rounds per impl */
+	int scale[16];		/* existing containers on the bridge */
+	int nscale;
+	int scale_n;		/* samples per scale level */
+	int rss_n;		/* host-local-alone ADDs for its RSS */
+	int json;
+	const char *json_out; /* also write the JSON here */
+	const char *label;    /* free text shown in the header */
+} opt = {
+	.dir = {"/usr/lib/cni", NULL},
+	.n = 200,
+	.warmup = 5,
+	.par = 8,
+	.tput_ops = 160,
+	.rounds = 3,
+	.scale = {0, 250, 1000},
+	.nscale = 3,
+	.scale_n = 50,
+	.rss_n = 10,
+};
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "cni-bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static void progress(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "[bench] ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	return s;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("write: %s", strerror(errno));
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+static void read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("a runner died (read: %s)", r ? strerror(errno) : "EOF");
+		p += r;
+		len -= (size_t)r;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* coordinator <-> runner protocol */
+
+enum op { OP_ADD, OP_DEL, OP_IPAM_ADD, OP_IPAM_DEL, OP_QUIT };
+static const char *op_name[] = {"ADD", "DEL", "ADD", "DEL", "QUIT"};
+
+struct req {
+	int op;
+	int first; /* first container slot */
+	int count; /* slots first .. first+count-1 */
+	int par;   /* at most this many plugin trees at once */
+};
+
+struct sample {
+	int64_t ns;	/* spawn .. reap (and stdout EOF) */
+	long maxrss_kb; /* wait4 ru_maxrss: the plugin or its largest child */
+	int ok;
+};
+
+struct rep {
+	int64_t wall_ns; /* first spawn .. last reap */
+	int nfail;
+};
+
+/* ------------------------------------------------------------------ */
+/* runner: one per implementation, in its own netns + mount ns */
+
+struct slot {
+	char *cid;
+	char *result; /* stdout of the last successful ADD: DEL's prevResult */
+	int has_ns;
+};
+
+static struct {
+	int impl;
+	char *dir;	/* tmp/<impl> */
+	char *plugin;	/* <CNI_PATH>/bridge */
+	char *ipam;	/* <CNI_PATH>/host-local */
+	char *conf;	/* the network config (no prevResult) */
+	int hostfd;	/* the benchmark's host netns */
+	int errfd;	/* plugins' stderr */
+	struct slot *slots;
+	int nslots;
+	unsigned long seq;
+	int logged;
+} R;
+
+static char *ns_path(int slot)
+{
+	return xasprintf("%s/ns/c%d", R.dir, slot);
+}
+
+/* A new container netns pinned by a bind mount on tmp/<impl>/ns/c<slot>,
+ * as `ip netns add` does, without the fork+exec. */
+static void ensure_netns(int slot)
+{
+	if (R.slots[slot].has_ns)
+		return;
+	char *p = ns_path(slot);
+	int fd = open(p, O_CREAT | O_RDONLY | O_CLOEXEC, 0444);
+	if (fd < 0)
+		die("%s: %s", p, strerror(errno));
+	close(fd);
+	if (unshare(CLONE_NEWNET) < 0)
+		die("unshare(CLONE_NEWNET): %s", strerror(errno));
+	if (mount("/proc/thread-self/ns/net", p, NULL, MS_BIND, NULL) < 0)
+		die("bind mount %s: %s", p, strerror(errno));
+	if (setns(R.hostfd, CLONE_NEWNET) < 0)
+		die("setns(host): %s", strerror(errno));
+	R.slots[slot].has_ns = 1;
+	free(p);
+}
+
+static void link_up(const char *name)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die("SIOCGIFFLAGS %s: %s", name, strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die("SIOCSIFFLAGS %s: %s", name, strerror(errno));
+	close(s);
+}
+
+static void mkdir_p(const char *p)
+{
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		die("mkdir %s: %s", p, strerror(errno));
+}
+
+struct job {
+	pid_t pid;
+	int pidfd, outfd;
+	int exited, eof;
+	int status;
+	struct rusage ru;
+	int64_t t0;
+	int slot, idx;
+	char *out;
+	size_t len, cap;
+	char *cid; /* for ADD: becomes the slot's on success */
+};
+
+static char *json_conf_for(int op, struct slot *s)
+{
+	/* as libcni does for DEL: the cached ADD result as prevResult */
+	if ((op == OP_DEL) && s->result) {
+		size_t l = strlen(R.conf);
+		return xasprintf("%.*s,\"prevResult\":%s}", (int)(l - 1), R.conf, s->result);
+	}
+	return xstrdup(R.conf);
+}
+
+static void spawn_job(struct job *j, int op, int slot)
+{
+	struct slot *s = &R.slots[slot];
+	int in[2], out[2];
+	char *cid;
+
+	if (op == OP_ADD || op == OP_IPAM_ADD || !s->cid) {
+		/* 64 hex digits, like containerd/CRI-O sandbox ids */
+		cid = xasprintf("%02x%014lx%048x", R.impl, ++R.seq, (unsigned)getpid());
+	} else {
+		cid = xstrdup(s->cid);
+	}
+	char *nsp = ns_path(slot);
+	char *conf = json_conf_for(op, s);
+	char *envp[] = {
+		xasprintf("CNI_COMMAND=%s", op_name[op]),
+		xasprintf("CNI_CONTAINERID=%s", cid),
+		xasprintf("CNI_NETNS=%s", nsp),
+		xstrdup("CNI_IFNAME=eth0"),
+		xasprintf("CNI_PATH=%s", opt.dir[R.impl]),
+		xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+		NULL,
+	};
+	const char *bin = (op == OP_IPAM_ADD || op == OP_IPAM_DEL) ? R.ipam : R.plugin;
+	char *argv[] = {(char *)bin, NULL};
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, R.errfd, 2);
+
+	memset(j, 0, sizeof *j);
+	j->slot = slot;
+	j->t0 = now_ns();
+	int rc = posix_spawn(&j->pid, bin, &fa, NULL, argv, envp);
+	if (rc)
+		die("spawn %s: %s", bin, strerror(rc));
+	close(in[0]);
+	close(out[1]);
+	/* fits in the pipe: never blocks; a plugin that exits unread: EPIPE */
+	const char *c = conf;
+	size_t left = strlen(conf);
+	while (left) {
+		ssize_t w = write(in[1], c, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		c += w;
+		left -= (size_t)w;
+	}
+	close(in[1]);
+	j->outfd = out[0];
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	if (j->pidfd < 0)
+		die("pidfd_open: %s", strerror(errno));
+	j->cid = cid;
+
+	posix_spawn_file_actions_destroy(&fa);
+	for (char **e = envp; *e; e++)
+		free(*e);
+	free(conf);
+	free(nsp);
+}
+
+static void job_read(struct job *j)
+{
+	if (j->cap - j->len < 4096) {
+		j->cap = j->cap ? j->cap * 2 : 8192;
+		j->out = realloc(j->out, j->cap);
+		if (!j->out)
+			die("out of memory");
+	}
+	ssize_t r = read(j->outfd, j->out + j->len, j->cap - j->len - 1);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		j->eof = 1;
+		close(j->outfd);
+		return;
+	}
+	j->len += (size_t)r;
+}
+
+/* A finished job: keep the ADD result for the DEL, report failures. */
+static int job_finish(struct job *j, int op, struct sample *smp)
+{
+	struct slot *s = &R.slots[j->slot];
+	int ok = WIFEXITED(j->status) && WEXITSTATUS(j->status) == 0;
+	if (j->out)
+		j->out[j->len] = 0;
+	if (ok && op == OP_ADD && (!j->out || !strstr(j->out, "\"ips\"")))
+		ok = 0; /* a result without addresses is not a success here */
+	smp->ok = ok;
+	smp->maxrss_kb = j->ru.ru_maxrss;
+	if (!ok && R.logged++ < 5) {
+		char st[64];
+		if (WIFEXITED(j->status))
+			snprintf(st, sizeof st, "exit %d", WEXITSTATUS(j->status));
+		else
+			snprintf(st, sizeof st, "signal %d", WTERMSIG(j->status));
+		fprintf(stderr, "cni-bench: %s %s %s failed (%s): %.600s\n", impl_key[R.impl],
+			op == OP_IPAM_ADD || op == OP_IPAM_DEL ? "host-local" : "bridge",
+			op_name[op], st, j->out ? j->out : "");
+	}
+	if (op == OP_ADD) {
+		/* even a failed ADD is DEL'd later (as a runtime does), by id */
+		free(s->cid);
+		s->cid = j->cid;
+		j->cid = NULL;
+		free(s->result);
+		s->result = NULL;
+		if (ok) {
+			size_t l = j->len;
+			while (l && (j->out[l - 1] == '\n' || j->out[l - 1] == ' '))
+				l--;
+			j->out[l] = 0;
+			s->result = j->out;
+			j->out = NULL;
+		}
+	} else if (op == OP_DEL) {
+		free(s->result);
+		s->result = NULL;
+	} else if (op == OP_IPAM_ADD) {
+		free(s->cid);
+		s->cid = j->cid;
+		j->cid = NULL;
+	}
+	free(j->out);
+	free(j->cid);
+	close(j->pidfd);
+	return ok;
+}
+
+/* Run op on slots [first, first+count) with at most par at once. */
+static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
+{
+	int par = rq->par < 1 ? 1 : rq->par;
+	struct job *jobs = xmalloc(sizeof *jobs * (size_t)par);
+	struct pollfd *pfd = xmalloc(sizeof *pfd * (size_t)par * 2);
+	int *pfd_job = xmalloc(sizeof *pfd_job * (size_t)par * 2);
+	int inflight = 0, next = 0, done = 0;
+
+	for (int i = 0; i < rq->count; i++)
+		ensure_netns(rq->first + i); /* untimed */
+	memset(rp, 0, sizeof *rp);
+	int64_t t_start = now_ns();
+	while (done < rq->count) {
+		while (inflight < par && next < rq->count) {
+			spawn_job(&jobs[inflight], rq->op, rq->first + next);
+			jobs[inflight].idx = next;
+			inflight++;
+			next++;
+		}
+		int np = 0;
+		for (int i = 0; i < inflight; i++) {
+			if (!jobs[i].eof) {
+				pfd[np] = (struct pollfd){.fd = jobs[i].outfd, .events = POLLIN};
+				pfd_job[np++] = i;
+			}
+			if (!jobs[i].exited) {
+				pfd[np] = (struct pollfd){.fd = jobs[i].pidfd, .events = POLLIN};
+				pfd_job[np++] = i;
+			}
+		}
+		int r = poll(pfd, (nfds_t)np, 1000);
+		if (r < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		for (int k = 0; r > 0 && k < np; k++) {
+			if (!pfd[k].revents)
+				continue;
+			struct job *j = &jobs[pfd_job[k]];
+			if (pfd[k].fd == j->outfd && !j->eof) {
+				job_read(j);
+			} else if (pfd[k].fd == j->pidfd && !j->exited) {
+				if (wait4(j->pid, &j->status, WNOHANG, &j->ru) == j->pid)
+					j->exited = 1;
+			}
+		}
+		int64_t t = now_ns();
+		for (int i = 0; i < inflight; i++) {
+			struct job *j = &jobs[i];
+			if (!j->exited && t - j->t0 > OP_TIMEOUT_NS) {
+				fprintf(stderr, "cni-bench: %s %s timed out, killing it\n",
+					impl_key[R.impl], op_name[rq->op]);
+				kill(j->pid, SIGKILL);
+				wait4(j->pid, &j->status, 0, &j->ru);
+				j->exited = 1;
+				if (!j->eof) {
+					j->eof = 1;
+					close(j->outfd);
+				}
+			}
+			if (!(j->exited && j->eof))
+				continue;
+			struct sample *sp = &smp[j->idx];
+			sp->ns = t - j->t0;
+			if (!job_finish(j, rq->op, sp))
+				rp->nfail++;
+			jobs[i] = jobs[--inflight];
+			i--;
+			done++;
+		}
+	}
+	rp->wall_ns = now_ns() - t_start;
+	free(jobs);
+	free(pfd);
+	free(pfd_job);
+}
+
+static void runner_main(int impl, int rfd, int wfd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(1);
+	R.impl = impl;
+	R.dir = xasprintf("%s/%s", opt.tmp, impl_key[impl]);
+	R.plugin = xasprintf("%s/bridge", opt.dir[impl]);
+	R.ipam = xasprintf("%s/host-local", opt.dir[impl]);
+	mkdir_p(R.dir);
+	char *d = xasprintf("%s/ns", R.dir);
+	mkdir_p(d);
+	free(d);
+	char *datadir = xasprintf("%s/ipam", R.dir);
+	mkdir_p(datadir);
+	/* What a runtime hands the first plugin of a conflist: the plugin's
+	 * object plus the list's name and cniVersion. */
+	R.conf = xasprintf("{\"cniVersion\":\"1.0.0\",\"name\":\"" NET_NAME "\","
+			   "\"type\":\"bridge\",\"bridge\":\"" BRIDGE_NAME "\","
+			   "\"isGateway\":true,\"ipMasq\":true,\"hairpinMode\":true,"
+			   "\"ipam\":{\"type\":\"host-local\","
+			   "\"ranges\":[[{\"subnet\":\"" SUBNET "\"}]],"
+			   "\"dataDir\":\"%s\"}}",
+			   datadir);
+	free(datadir);
+	char *log = xasprintf("%s/plugins-stderr.log", R.dir);
+	R.errfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (R.errfd < 0)
+		die("%s: %s", log, strerror(errno));
+	free(log);
+
+	/* the benchmark's own "host": a new netns, and a mount ns where the
+	 * container netns bind mounts and a sysfs of this netns live */
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+		die("unshare(CLONE_NEWNET|CLONE_NEWNS): %s (run as root)", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("make / rprivate: %s", strerror(errno));
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die("mount sysfs: %s", strerror(errno));
+	link_up("lo");
+	R.hostfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (R.hostfd < 0)
+		die("open own netns: %s", strerror(errno));
+
+	for (;;) {
+		struct req rq;
+		read_all(rfd, &rq, sizeof rq);
+		if (rq.op == OP_QUIT)
+			break;
+		if (rq.first < 0 || rq.count < 0)
+			die("bad request");
+		if (rq.first + rq.count > R.nslots) {
+			int n = rq.first + rq.count + 64;
+			R.slots = realloc(R.slots, sizeof *R.slots * (size_t)n);
+			if (!R.slots)
+				die("out of memory");
+			memset(R.slots + R.nslots, 0, sizeof *R.slots * (size_t)(n - R.nslots));
+			R.nslots = n;
+		}
+		struct sample *smp = xmalloc(sizeof *smp * (size_t)(rq.count ? rq.count : 1));
+		memset(smp, 0, sizeof *smp * (size_t)(rq.count ? rq.count : 1));
+		struct rep rp;
+		run_batch(&rq, smp, &rp);
+		write_all(wfd, &rp, sizeof rp);
+		write_all(wfd, smp, sizeof *smp * (size_t)rq.count);
+		free(smp);
+	}
+	/* Leaving drops the last references to the host netns (bridge, veths,
+	 * nat/nft state), the container netns and this mount ns. */
+	_exit(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* coordinator */
+
+static struct {
+	pid_t pid;
+	int wfd, rfd;
+} runner[NIMPL];
+
+static long total_fail[NIMPL];
+
+/* One request to one runner; samples (count of them) copied to smp. */
+static struct rep call(int impl, int op, int first, int count, int par, struct sample *smp)
+{
+	struct req rq = {.op = op, .first = first, .count = count, .par = par};
+	struct rep rp;
+	write_all(runner[impl].wfd, &rq, sizeof rq);
+	read_all(runner[impl].rfd, &rp, sizeof rp);
+	struct sample *tmp = xmalloc(sizeof *tmp * (size_t)(count ? count : 1));
+	read_all(runner[impl].rfd, tmp, sizeof *tmp * (size_t)count);
+	if (smp)
+		memcpy(smp, tmp, sizeof *tmp * (size_t)count);
+	free(tmp);
+	total_fail[impl] += rp.nfail;
+	return rp;
+}
+
+static void start_runners(void)
+{
+	for (int i = 0; i < NIMPL; i++) {
+		int a[2], b[2];
+		if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+			die("pipe: %s", strerror(errno));
+		fflush(NULL);
+		pid_t p = fork();
+		if (p < 0)
+			die("fork: %s", strerror(errno));
+		if (p == 0) {
+			close(a[1]);
+			close(b[0]);
+			for (int k = 0; k < i; k++) {
+				close(runner[k].wfd);
+				close(runner[k].rfd);
+			}
+			runner_main(i, a[0], b[1]);
+		}
+		close(a[0]);
+		close(b[1]);
+		runner[i].pid = p;
+		runner[i].wfd = a[1];
+		runner[i].rfd = b[0];
+	}
+}
+
+static void stop_runners(void)
+{
+	for (int i = 0; i < NIMPL; i++) {
+		struct req rq = {.op = OP_QUIT};
+		write_all(runner[i].wfd, &rq, sizeof rq);
+		close(runner[i].wfd);
+		close(runner[i].rfd);
+	}
+	for (int i = 0; i < NIMPL; i++) {
+		int st;
+		waitpid(runner[i].pid, &st, 0);
+	}
+}
+
+/* ---- statistics ---- */
+
+struct dist {
+	int n, nfail;
+	double med, p90, p99, max; /* ms */
+};
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* nearest-rank percentile of a sorted array */
+static double pct(const double *v, int n, double p)
+{
+	if (n <= 0)
+		return NAN;
+	int k = (int)ceil(p / 100.0 * n);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return v[k - 1];
+}
+
+static struct dist mkdist(const struct sample *s, int n)
+{
+	struct dist d = {0};
+	double *v = xmalloc(sizeof *v * (size_t)(n ? n : 1));
+	for (int i = 0; i < n; i++) {
+		if (s[i].ok)
+			v[d.n++] = (double)s[i].ns / 1e6;
+		else
+			d.nfail++;
+	}
+	qsort(v, (size_t)d.n, sizeof *v, cmp_d);
+	d.med = pct(v, d.n, 50);
+	d.p90 = pct(v, d.n, 90);
+	d.p99 = pct(v, d.n, 99);
+	d.max = pct(v, d.n, 100);
+	free(v);
+	return d;
+}
+
+/* ---- phases ---- */
+
+/* slot layout in each runner: 0 = the measured container of the latency
+ * phases; 1..tput_ops = throughput; then the scale background. */
+#define SLOT_SEQ 0
+#define SLOT_TPUT 1
+static int slot_bg(void)
+{
+	return SLOT_TPUT + opt.tput_ops;
+}
+
+/* n ADD+DEL pairs of one container on slot 0 for each implementation,
+ * alternating which goes first. add/del: [impl][n] (may be NULL). */
+static void latency_pairs(int n, struct sample *add[NIMPL], struct sample *del[NIMPL])
+{
+	for (int i = 0; i < n; i++) {
+		int first = i & 1 ? OURS : REF;
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			call(im, OP_ADD, SLOT_SEQ, 1, 1, add ? &add[im][i] : NULL);
+		}
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			call(im, OP_DEL, SLOT_SEQ, 1, 1, del ? &del[im][i] : NULL);
+		}
+	}
+}
+
+struct results {
+	struct dist add[NIMPL], del[NIMPL];
+	long rss_max[NIMPL], rss_med[NIMPL];
+	long ipam_rss_max[NIMPL];
+	double tput_add[NIMPL], tput_del[NIMPL]; /* ops/s */
+	struct dist tput_add_lat[NIMPL], tput_del_lat[NIMPL];
+	struct dist sc_add[16][NIMPL], sc_del[16][NIMPL];
+	double fill_s[16][NIMPL];
+	long size_bridge[NIMPL], size_ipam[NIMPL];
+	double total_s;
+};
+
+static int cmp_l(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void phase_sequential(struct results *res)
+{
+	struct sample *add[NIMPL], *del[NIMPL];
+	progress("warmup: %d ADD+DEL per implementation", opt.warmup);
+	latency_pairs(opt.warmup, NULL, NULL);
+	progress("sequential: %d ADD+DEL per implementation, alternating", opt.n);
+	for (int i = 0; i < NIMPL; i++) {
+		add[i] = xmalloc(sizeof(struct sample) * (size_t)opt.n);
+		del[i] = xmalloc(sizeof(struct sample) * (size_t)opt.n);
+	}
+	latency_pairs(opt.n, add, del);
+	for (int i = 0; i < NIMPL; i++) {
+		res->add[i] = mkdist(add[i], opt.n);
+		res->del[i] = mkdist(del[i], opt.n);
+		long *r = xmalloc(sizeof *r * (size_t)opt.n);
+		int m = 0;
+		for (int k = 0; k < opt.n; k++)
+			if (add[i][k].ok)
+				r[m++] = add[i][k].maxrss_kb;
+		qsort(r, (size_t)m, sizeof *r, cmp_l);
+		res->rss_max[i] = m ? r[m - 1] : -1;
+		res->rss_med[i] = m ? r[(m - 1) / 2] : -1;
+		free(r);
+		free(add[i]);
+		free(del[i]);
+	}
+}
+
+static void phase_ipam_rss(struct results *res)
+{
+	progress("host-local alone: %d ADD+DEL per implementation (its peak RSS)", opt.rss_n);
+	for (int i = 0; i < NIMPL; i++)
+		res->ipam_rss_max[i] = -1;
+	for (int n = 0; n < opt.rss_n; n++) {
+		for (int k = 0; k < NIMPL; k++) {
+			int im = (n & 1) ? !k : k;
+			struct sample s;
+			call(im, OP_IPAM_ADD, SLOT_SEQ, 1, 1, &s);
+			if (s.ok && s.maxrss_kb > res->ipam_rss_max[im])
+				res->ipam_rss_max[im] = s.maxrss_kb;
+			call(im, OP_IPAM_DEL, SLOT_SEQ, 1, 1, NULL);
+		}
+	}
+}
+
+static void phase_throughput(struct results *res)
+{
+	int m = opt.tput_ops;
+	int64_t wall_add[NIMPL] = {0}, wall_del[NIMPL] = {0};
+	long ok_add[NIMPL] = {0}, ok_del[NIMPL] = {0};
+	struct sample *sa[NIMPL], *sd[NIMPL];
+	progress("throughput: %d callers, %d rounds of %d ADD then %d DEL per implementation",
+		 opt.par, opt.rounds, m, m);
+	for (int i = 0; i < NIMPL; i++) {
+		sa[i] = xmalloc(sizeof(struct sample) * (size_t)(m * opt.rounds));
+		sd[i] = xmalloc(sizeof(struct sample) * (size_t)(m * opt.rounds));
+	}
+	for (int r = 0; r < opt.rounds; r++) {
+		int first = r & 1 ? OURS : REF;
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			struct rep rp = call(im, OP_ADD, SLOT_TPUT, m, opt.par, sa[im] + r * m);
+			wall_add[im] += rp.wall_ns;
+			ok_add[im] += m - rp.nfail;
+		}
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			struct rep rp = call(im, OP_DEL, SLOT_TPUT, m, opt.par, sd[im] + r * m);
+			wall_del[im] += rp.wall_ns;
+			ok_del[im] += m - rp.nfail;
+		}
+	}
+	for (int i = 0; i < NIMPL; i++) {
+		res->tput_add[i] = wall_add[i] ? ok_add[i] / (wall_add[i] / 1e9) : NAN;
+		res->tput_del[i] = wall_del[i] ? ok_del[i] / (wall_del[i] / 1e9) : NAN;
+		res->tput_add_lat[i] = mkdist(sa[i], m * opt.rounds);
+		res->tput_del_lat[i] = mkdist(sd[i], m * opt.rounds);
+		free(sa[i]);
+		free(sd[i]);
+	}
+}
+
+static void phase_scale(struct results *res)
+{
+	int have = 0;
+	for (int l = 0; l < opt.nscale; l++) {
+		int want = opt.scale[l];
+		for (int i = 0; i < NIMPL; i++) {
+			res->fill_s[l][i] = 0;
+			if (want > have) {
+				progress("scale: %s: adding %d containers (%d callers, untimed)",
+					 impl_key[i], want - have, opt.par);
+				struct rep rp =
+					call(i, OP_ADD, slot_bg() + have, want - have, opt.par, NULL);
+				res->fill_s[l][i] = rp.wall_ns / 1e9;
+			}
+		}
+		have = want;
+		progress("scale: %d ADD+DEL per implementation with %d containers on the bridge",
+			 opt.scale_n, want);
+		struct sample *add[NIMPL], *del[NIMPL];
+		for (int i = 0; i < NIMPL; i++) {
+			add[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
+			del[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
+		}
+		latency_pairs(opt.scale_n, add, del);
+		for (int i = 0; i < NIMPL; i++) {
+			res->sc_add[l][i] = mkdist(add[i], opt.scale_n);
+			res->sc_del[l][i] = mkdist(del[i], opt.scale_n);
+			free(add[i]);
+			free(del[i]);
+		}
+	}
+	/* the background is not DEL'd one by one: the runners' exit removes
+	 * the netns that hold it, and scripts/bench the dataDirs */
+}
+
+/* ---- sizes ---- */
+
+static long stripped_size(const char *bin, const char *tag)
+{
+	struct stat st;
+	if (stat(bin, &st) < 0)
+		return -1;
+	char *dst = xasprintf("%s/%s.stripped", opt.tmp, tag);
+	char *argv[] = {"strip", "-o", dst, (char *)bin, NULL};
+	pid_t pid;
+	int status;
+	long sz = -1;
+	if (posix_spawnp(&pid, "strip", NULL, NULL, argv, environ) == 0 &&
+	    waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    stat(dst, &st) == 0)
+		sz = (long)st.st_size;
+	unlink(dst);
+	free(dst);
+	return sz;
+}
+
+/* ---- machine ---- */
+
+static char cpu_model[256] = "unknown";
+static struct utsname uts;
+static long ncpu;
+
+static void machine_info(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	while (f && fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "model name", 10)) {
+			char *p = strchr(line, ':');
+			if (p) {
+				p++;
+				while (*p == ' ' || *p == '\t')
+					p++;
+				p[strcspn(p, "\n")] = 0;
+				snprintf(cpu_model, sizeof cpu_model, "%s", p);
+			}
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	uname(&uts);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* ---- output ---- */
+
+struct budget {
+	const char *what;
+	double value, target;
+	int higher_better; /* value must be >= target, else <= */
+	const char *unit;
+};
+static struct budget budgets[16];
+static int nbudgets;
+
+static void add_budget(const char *what, double value, double target, int hb, const char *unit)
+{
+	budgets[nbudgets++] = (struct budget){what, value, target, hb, unit};
+}
+
+static int budget_pass(const struct budget *b)
+{
+	if (isnan(b->value))
+		return 0;
+	return b->higher_better ? b->value >= b->target : b->value <= b->target;
+}
+
+static int idx_scale(int which) /* 0: smallest level, 1: largest */
+{
+	int best = 0;
+	for (int l = 1; l < opt.nscale; l++)
+		if (which ? opt.scale[l] > opt.scale[best] : opt.scale[l] < opt.scale[best])
+			best = l;
+	return best;
+}
+
+static void compute_budgets(const struct results *r)
+{
+	int lo = idx_scale(0), hi = idx_scale(1);
+	static char b1[96], b2[96];
+	nbudgets = 0;
+	add_budget("ADD median >= 10x faster than the reference", r->add[REF].med / r->add[OURS].med,
+		   10, 1, "x");
+	add_budget("DEL median >= 2.5x faster than the reference",
+		   r->del[REF].med / r->del[OURS].med, 2.5, 1, "x");
+	add_budget("ADD throughput, parallel callers, >= 10x the reference",
+		   r->tput_add[OURS] / r->tput_add[REF], 10, 1, "x");
+	snprintf(b1, sizeof b1, "our ADD median at %d containers <= 1.25x ours at %d",
+		 opt.scale[hi], opt.scale[lo]);
+	snprintf(b2, sizeof b2, "our DEL median at %d containers <= 1.25x ours at %d",
+		 opt.scale[hi], opt.scale[lo]);
+	add_budget(b1, r->sc_add[hi][OURS].med / r->sc_add[lo][OURS].med, 1.25, 0, "x");
+	add_budget(b2, r->sc_del[hi][OURS].med / r->sc_del[lo][OURS].med, 1.25, 0, "x");
+	add_budget("our bridge < 300 KiB stripped",
+		   r->size_bridge[OURS] < 0 ? NAN : r->size_bridge[OURS] / 1024.0, 300, 0, "KiB");
+	add_budget("our host-local < 300 KiB stripped",
+		   r->size_ipam[OURS] < 0 ? NAN : r->size_ipam[OURS] / 1024.0, 300, 0, "KiB");
+	add_budget("peak RSS of our ADD (bridge + host-local) < 3 MiB",
+		   r->rss_max[OURS] < 0 ? NAN : r->rss_max[OURS] / 1024.0, 3, 0, "MiB");
+}
+
+static void fmt_num(char *buf, size_t sz, double v, int prec)
+{
+	if (isnan(v) || isinf(v))
+		snprintf(buf, sz, "n/a");
+	else
+		snprintf(buf, sz, "%.*f", prec, v);
+}
+
+/* one table row; lower_better picks the wording of the last column */
+static void row(const char *label, double ref, double ours, int prec, int lower_better,
+		const char *word)
+{
+	char a[32], b[32], c[32], d[48];
+	fmt_num(a, sizeof a, ref, prec);
+	fmt_num(b, sizeof b, ours, prec);
+	double ratio = ours / ref;
+	fmt_num(c, sizeof c, ratio, 3);
+	double gain = lower_better ? ref / ours : ours / ref;
+	if (isnan(gain) || isinf(gain) || gain <= 0)
+		d[0] = 0;
+	else if (gain >= 1)
+		snprintf(d, sizeof d, "%.1fx %s", gain, word);
+	else
+		snprintf(d, sizeof d, "%.2fx (worse)", gain);
+	printf("%-44s %12s %12s %9s  %s\n", label, a, b, c, d);
+}
+
+static void print_table(const struct results *r)
+{
+	char l[96];
+	printf("\ncni-bench: bridge + host-local, ours vs the reference, run as a runtime does\n");
+	printf("  reference: %s\n  ours:      %s\n", opt.dir[REF], opt.dir[OURS]);
+	printf("  machine:   %ld cpus, %s, Linux %s\n", ncpu, cpu_model, uts.release);
+	printf("  run:       %d sequential ADD+DEL (after %d warmup), %d callers x %d rounds of "
+	       "%d, scale",
+	       opt.n, opt.warmup, opt.par, opt.rounds, opt.tput_ops);
+	for (int i = 0; i < opt.nscale; i++)
+		printf("%s%d", i ? "," : " ", opt.scale[i]);
+	printf(" (%d samples each), %.0f s%s%s\n", opt.scale_n, r->total_s,
+	       opt.label ? ", " : "", opt.label ? opt.label : "");
+	printf("  config:    bridge isGateway+ipMasq+hairpinMode, host-local " SUBNET
+	       ", cniVersion 1.0.0\n\n");
+	printf("%-44s %12s %12s %9s  %s\n", "metric", "reference", "ours", "ours/ref", "");
+	printf("%-44s %12s %12s %9s\n", "--------------------------------------------",
+	       "------------", "------------", "---------");
+	row("ADD latency median (ms)", r->add[REF].med, r->add[OURS].med, 3, 1, "faster");
+	row("ADD latency p90 (ms)", r->add[REF].p90, r->add[OURS].p90, 3, 1, "faster");
+	row("ADD latency p99 (ms)", r->add[REF].p99, r->add[OURS].p99, 3, 1, "faster");
+	row("DEL latency median (ms)", r->del[REF].med, r->del[OURS].med, 3, 1, "faster");
+	row("DEL latency p90 (ms)", r->del[REF].p90, r->del[OURS].p90, 3, 1, "faster");
+	row("DEL latency p99 (ms)", r->del[REF].p99, r->del[OURS].p99, 3, 1, "faster");
+	snprintf(l, sizeof l, "ADD throughput, %d callers (ops/s)", opt.par);
+	row(l, r->tput_add[REF], r->tput_add[OURS], 1, 0, "more");
+	snprintf(l, sizeof l, "DEL throughput, %d callers (ops/s)", opt.par);
+	row(l, r->tput_del[REF], r->tput_del[OURS], 1, 0, "more");
+	for (int s = 0; s < opt.nscale; s++) {
+		snprintf(l, sizeof l, "ADD median, %d containers on bridge (ms)", opt.scale[s]);
+		row(l, r->sc_add[s][REF].med, r->sc_add[s][OURS].med, 3, 1, "faster");
+	}
+	for (int s = 0; s < opt.nscale; s++) {
+		snprintf(l, sizeof l, "DEL median, %d containers on bridge (ms)", opt.scale[s]);
+		row(l, r->sc_del[s][REF].med, r->sc_del[s][OURS].med, 3, 1, "faster");
+	}
+	row("bridge binary, stripped (KiB)", r->size_bridge[REF] / 1024.0,
+	    r->size_bridge[OURS] / 1024.0, 1, 1, "smaller");
+	row("host-local binary, stripped (KiB)", r->size_ipam[REF] / 1024.0,
+	    r->size_ipam[OURS] / 1024.0, 1, 1, "smaller");
+	row("peak RSS of an ADD, bridge tree (KiB)", (double)r->rss_max[REF],
+	    (double)r->rss_max[OURS], 0, 1, "smaller");
+	row("peak RSS of host-local ADD alone (KiB)", (double)r->ipam_rss_max[REF],
+	    (double)r->ipam_rss_max[OURS], 0, 1, "smaller");
+	printf("\nBudgets (informational; they do not change the exit status):\n");
+	for (int i = 0; i < nbudgets; i++) {
+		const struct budget *b = &budgets[i];
+		char v[32];
+		fmt_num(v, sizeof v, b->value, 2);
+		printf("%s  %-58s %s %s\n", budget_pass(b) ? "PASS" : "MISS", b->what, v, b->unit);
+	}
+	if (total_fail[REF] || total_fail[OURS])
+		printf("\nFAILED plugin calls: reference %ld, ours %ld (see the messages above)\n",
+		       total_fail[REF], total_fail[OURS]);
+	printf("\n");
+}
+
+static void jnum(FILE *f, double v, int prec)
+{
+	if (isnan(v) || isinf(v))
+		fprintf(f, "null");
+	else
+		fprintf(f, "%.*f", prec, v);
+}
+
+static void jdist(FILE *f, const struct dist *d)
+{
+	fprintf(f, "{\"n\":%d,\"failed\":%d,\"median\":", d->n, d->nfail);
+	jnum(f, d->med, 4);
+	fprintf(f, ",\"p90\":");
+	jnum(f, d->p90, 4);
+	fprintf(f, ",\"p99\":");
+	jnum(f, d->p99, 4);
+	fprintf(f, ",\"max\":");
+	jnum(f, d->max, 4);
+	fprintf(f, "}");
+}
+
+static void jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* "name": {"reference": X, "ours": Y, "ratio": Y/X} */
+static void jpair(FILE *f, const char *name, double ref, double ours, int prec, int comma)
+{
+	fprintf(f, "    \"%s\": {\"reference\": ", name);
+	jnum(f, ref, prec);
+	fprintf(f, ", \"ours\": ");
+	jnum(f, ours, prec);
+	fprintf(f, ", \"ratio\": ");
+	jnum(f, ours / ref, 4);
+	fprintf(f, "}%s\n", comma ? "," : "");
+}
+
+static void jdpair(FILE *f, const char *name, const struct dist d[NIMPL], int comma)
+{
+	fprintf(f, "    \"%s\": {\"reference\": ", name);
+	jdist(f, &d[REF]);
+	fprintf(f, ", \"ours\": ");
+	jdist(f, &d[OURS]);
+	fprintf(f, ", \"ratio_median\": ");
+	jnum(f, d[OURS].med / d[REF].med, 4);
+	fprintf(f, "}%s\n", comma ? "," : "");
+}
+
+static void print_json(FILE *f, const struct results *r)
+{
+	fprintf(f, "{\n  \"machine\": {\"nproc\": %ld, \"cpu\": ", ncpu);
+	jstr(f, cpu_model);
+	fprintf(f, ", \"kernel\": ");
+	jstr(f, uts.release);
+	fprintf(f, "},\n  \"implementations\": {\"reference\": ");
+	jstr(f, opt.dir[REF]);
+	fprintf(f, ", \"ours\": ");
+	jstr(f, opt.dir[OURS]);
+	fprintf(f, "},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
+		   "\"rounds\": %d, \"scale_n\": %d, \"scale\": [",
+		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n);
+	for (int i = 0; i < opt.nscale; i++)
+		fprintf(f, "%s%d", i ? ", " : "", opt.scale[i]);
+	fprintf(f, "]},\n  \"units\": {\"latency\": \"ms\", \"throughput\": \"ops/s\", "
+		   "\"size\": \"bytes\", \"rss\": \"KiB\"},\n");
+	fprintf(f, "  \"results\": {\n");
+	jdpair(f, "add_latency", r->add, 1);
+	jdpair(f, "del_latency", r->del, 1);
+	jpair(f, "add_throughput", r->tput_add[REF], r->tput_add[OURS], 2, 1);
+	jpair(f, "del_throughput", r->tput_del[REF], r->tput_del[OURS], 2, 1);
+	jdpair(f, "add_latency_under_load", r->tput_add_lat, 1);
+	jdpair(f, "del_latency_under_load", r->tput_del_lat, 1);
+	fprintf(f, "    \"scale\": [\n");
+	for (int s = 0; s < opt.nscale; s++) {
+		fprintf(f, "      {\"containers\": %d, \"add\": {\"reference\": ", opt.scale[s]);
+		jdist(f, &r->sc_add[s][REF]);
+		fprintf(f, ", \"ours\": ");
+		jdist(f, &r->sc_add[s][OURS]);
+		fprintf(f, "}, \"del\": {\"reference\": ");
+		jdist(f, &r->sc_del[s][REF]);
+		fprintf(f, ", \"ours\": ");
+		jdist(f, &r->sc_del[s][OURS]);
+		fprintf(f, "}}%s\n", s + 1 < opt.nscale ? "," : "");
+	}
+	fprintf(f, "    ],\n");
+	jpair(f, "bridge_size_stripped", (double)r->size_bridge[REF], (double)r->size_bridge[OURS],
+	      0, 1);
+	jpair(f, "host_local_size_stripped", (double)r->size_ipam[REF],
+	      (double)r->size_ipam[OURS], 0, 1);
+	jpair(f, "add_peak_rss", r->rss_max[REF] < 0 ? NAN : (double)r->rss_max[REF],
+	      r->rss_max[OURS] < 0 ? NAN : (double)r->rss_max[OURS], 0, 1);
+	jpair(f, "host_local_add_peak_rss",
+	      r->ipam_rss_max[REF] < 0 ? NAN : (double)r->ipam_rss_max[REF],
+	      r->ipam_rss_max[OURS] < 0 ? NAN : (double)r->ipam_rss_max[OURS], 0, 0);
+	fprintf(f, "  },\n  \"budgets\": [\n");
+	for (int i = 0; i < nbudgets; i++) {
+		const struct budget *b = &budgets[i];
+		fprintf(f, "    {\"what\": ");
+		jstr(f, b->what);
+		fprintf(f, ", \"value\": ");
+		jnum(f, b->value, 4);
+		fprintf(f, ", \"target\": ");
+		jnum(f, b->target, 4);
+		fprintf(f, ", \"unit\": \"%s\", \"pass\": %s}%s\n", b->unit,
+			budget_pass(b) ? "true" : "false", i + 1 < nbudgets ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"failed_calls\": {\"reference\": %ld, \"ours\": %ld},\n",
+		total_fail[REF], total_fail[OURS]);
+	fprintf(f, "  \"seconds\": %.1f\n}\n", r->total_s);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: cni-bench --tmp DIR --ours DIR [--ref DIR] [--n N] [--warmup N]\n"
+		"                 [--par P] [--tput-ops M] [--rounds R] [--scale L,L,..]\n"
+		"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
+		"                 [--label TEXT]\n");
+	exit(2);
+}
+
+static int parse_int(const char *s, int min)
+{
+	char *e;
+	long v = strtol(s, &e, 10);
+	if (!*s || *e || v < min || v > 1000000)
+		die("bad number: %s", s);
+	return (int)v;
+}
+
+static void parse_scale(const char *s)
+{
+	char *dup = xstrdup(s), *save = NULL;
+	opt.nscale = 0;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (opt.nscale == 16)
+			die("at most 16 scale levels");
+		opt.scale[opt.nscale++] = parse_int(t, 0);
+	}
+	free(dup);
+	if (!opt.nscale)
+		die("--scale needs at least one level");
+	for (int i = 1; i < opt.nscale; i++)
+		if (opt.scale[i] <= opt.scale[i - 1])
+			die("--scale levels must be increasing");
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (!strcmp(a, name) && (v || (usage(), 0)) && ++i)
+		if (ARG("--tmp"))
+			opt.tmp = v;
+		else if (ARG("--ours"))
+			opt.dir[OURS] = v;
+		else if (ARG("--ref"))
+			opt.dir[REF] = v;
+		else if (ARG("--n"))
+			opt.n = parse_int(v, 1);
+		else if (ARG("--warmup"))
+			opt.warmup = parse_int(v, 0);
+		else if (ARG("--par"))
+			opt.par = parse_int(v, 1);
+		else if (ARG("--tput-ops"))
+			opt.tput_ops = parse_int(v, 1);
+		else if (ARG("--rounds"))
+			opt.rounds = parse_int(v, 1);
+		else if (ARG("--scale"))
+			parse_scale(v);
+		else if (ARG("--scale-n"))
+			opt.scale_n = parse_int(v, 1);
+		else if (ARG("--rss-n"))
+			opt.rss_n = parse_int(v, 1);
+		else if (ARG("--json-out"))
+			opt.json_out = v;
+		else if (ARG("--label"))
+			opt.label = v;
+		else if (!strcmp(a, "--json"))
+			opt.json = 1;
+		else
+			usage();
+#undef ARG
+	}
+	if (!opt.tmp || !opt.dir[OURS])
+		usage();
+	if (geteuid() != 0)
+		die("must run as root (it creates network namespaces)");
+	for (int i = 0; i < NIMPL; i++) {
+		if (opt.dir[i][0] != '/')
+			die("%s: need an absolute path", opt.dir[i]);
+		char *b = xasprintf("%s/bridge", opt.dir[i]), *h = xasprintf("%s/host-local", opt.dir[i]);
+		if (access(b, X_OK) || access(h, X_OK))
+			die("%s: no executable bridge and host-local there", opt.dir[i]);
+		free(b);
+		free(h);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	machine_info();
+
+	struct results *res = calloc(1, sizeof *res);
+	if (!res)
+		die("out of memory");
+	for (int i = 0; i < NIMPL; i++) {
+		char *b = xasprintf("%s/bridge", opt.dir[i]), *h = xasprintf("%s/host-local", opt.dir[i]);
+		char *tb = xasprintf("%s-bridge", impl_key[i]), *th = xasprintf("%s-hl", impl_key[i]);
+		res->size_bridge[i] = stripped_size(b, tb);
+		res->size_ipam[i] = stripped_size(h, th);
+		free(b);
+		free(h);
+		free(tb);
+		free(th);
+	}
+
+	int64_t t0 = now_ns();
+	start_runners();
+	phase_sequential(res);
+	phase_ipam_rss(res);
+	phase_throughput(res);
+	phase_scale(res);
+	stop_runners();
+	res->total_s = (now_ns() - t0) / 1e9;
+
+	compute_budgets(res);
+	if (opt.json)
+		print_json(stdout, res);
+	else
+		print_table(res);
+	if (opt.json_out) {
+		FILE *f = fopen(opt.json_out, "w");
+		if (!f)
+			die("%s: %s", opt.json_out, strerror(errno));
+		print_json(f, res);
+		fclose(f);
+	}
+	fflush(stdout);
+	if (total_fail[REF] || total_fail[OURS]) {
+		fprintf(stderr, "cni-bench: %ld reference and %ld of our plugin calls failed\n",
+			total_fail[REF], total_fail[OURS]);
+		return 1;
+	}
+	return 0;
+}
