@@ -32,7 +32,8 @@ cp "$here"/cnictl/*.go "$gp/src/cnictl/"
 	cd "$gp/src/cnictl"
 	env GOPATH="$gp:$sys_gopath" GO111MODULE=off GOFLAGS= GOPROXY=off \
 		GOCACHE="$out/.gocache" CGO_ENABLED=0 \
-		go build -o "$bin.tmp" .
+		go build -o "$gp/cnictl" .
 )
-mv -f "$bin.tmp" "$bin"
+# concurrent builds: each writes its own file, the rename is atomic
+mv -f "$gp/cnictl" "$bin"
 echo "$bin"
