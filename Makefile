@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
 
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM)
+all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -79,6 +79,10 @@ $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A tiny IPAM plugin for tests: answers from files named in its env.
 $(TESTIPAM): $(call obj,test/helpers/test-ipam.c) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# A tiny main plugin for the skeleton's tests (delegates to ipam.type).
+$(BIN)/test-plugin: $(call obj,test/helpers/test-plugin.c) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -53,6 +53,10 @@ struct cni_conf {
 	cJSON *dns;
 };
 
+/* "ADD" <-> CNI_CMD_ADD...; CNI_CMD_NONE / NULL when unknown. */
+enum cni_cmd cni_cmd_from_string(const char *s);
+const char *cni_cmd_to_string(enum cni_cmd cmd);
+
 /* Read CNI_* from the environment and validate them for env->cmd. Code 4. */
 int cni_env_load(struct cni_env *env, struct cni_error *err);
 /* The checks cni_env_load applies, usable on their own (code 4). */
@@ -62,11 +66,22 @@ int cni_validate_ifname(const char *ifname, struct cni_error *err);
 int cni_validate_network_name(const char *name, struct cni_error *err);
 
 /* Parse bytes as a network configuration (codes 6 and 7). Takes ownership
- * of buf (malloc'd, NUL-terminated). */
+ * of buf (malloc'd, NUL-terminated). On failure conf may be partly filled
+ * (cni_version is valid as soon as it parsed): always cni_conf_free it. */
 int cni_conf_parse(char *buf, size_t len, struct cni_conf *conf, struct cni_error *err);
 /* Read stdin (bounded by CNI_CONF_MAX_BYTES) and parse it. */
 int cni_conf_read(int fd, struct cni_conf *conf, struct cni_error *err);
 void cni_conf_free(struct cni_conf *conf);
+static inline void cleanup_confp(struct cni_conf *c)
+{
+	cni_conf_free(c);
+}
+#define cleanup_conf __attribute__((cleanup(cleanup_confp)))
+/* Read fd to EOF into a malloc'd NUL-terminated buffer, at most max bytes
+ * (code 6 beyond, 5 on read errors). */
+int cni_read_all(int fd, size_t max, char **out, size_t *out_len, struct cni_error *err);
+/* ipam.type of the config (code 7 when there is no ipam or no type). */
+int cni_conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err);
 
 /* JSON field helpers on a config object; all return 0 (absent leaves *out),
  * or -1 with code 7 naming `what` when the type is wrong. */
@@ -74,8 +89,10 @@ int cni_json_string(const cJSON *obj, const char *key, const char *what, const c
 		    struct cni_error *err);
 int cni_json_bool(const cJSON *obj, const char *key, const char *what, bool *out,
 		  struct cni_error *err);
-int cni_json_int(const cJSON *obj, const char *key, const char *what, long min, long max,
-		 long *out, struct cni_error *err);
+int cni_json_int(const cJSON *obj, const char *key, const char *what, long min, long max, long *out,
+		 struct cni_error *err);
+int cni_json_object(const cJSON *obj, const char *key, const char *what, cJSON **out,
+		    struct cni_error *err);
 
 /* The list of valid attachments given to GC ("cni.dev/valid-attachments"). */
 struct cni_attachment {

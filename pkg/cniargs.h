@@ -19,7 +19,8 @@ struct cni_args {
 
 /* Parse; a pair without '=' is code 4. known = NULL-terminated list of keys
  * the caller understands ("IgnoreUnknown" and the K8S_POD_* keys runtimes
- * pass are always accepted). */
+ * pass are always accepted); known = NULL accepts every key. Each ';'-field
+ * must be exactly one "K=V" (so "A=1;" and "A=1=2" fail, as the reference). */
 int cni_args_parse(const char *s, const char *const *known, struct cni_args *out,
 		   struct cni_error *err);
 /* Value for key, or NULL. */

@@ -7,6 +7,9 @@
  *   1.0.0/1.1.0  interfaces, ips without "version"; 1.1.0 adds route
  *                mtu/advmss/priority/table/scope and interface socketPath/pciID
  * Printing a result that an older version cannot express is an error.
+ * Exceptions, as the reference: interfaces (and ips' interface index) do not
+ * exist before 0.3.0 and are dropped; interface mtu is dropped before 1.1.0.
+ * "dns" is always printed ({} when empty), as the reference does.
  */
 #ifndef CNI_RESULT_H
 #define CNI_RESULT_H
@@ -28,7 +31,7 @@ struct cni_interface {
 };
 
 struct cni_ipconfig {
-	struct ip_net address; /* address with its prefix, host bits kept */
+	struct ip_net address;	/* address with its prefix, host bits kept */
 	struct ip_addr gateway; /* family 0 = none */
 	int interface;		/* index into interfaces, -1 = none */
 };
@@ -97,8 +100,7 @@ int cni_result_parse(const char *text, const char *fallback_version, struct cni_
 
 /* Render in `version`. NULL and err (code 7 naming what cannot be expressed,
  * or code 1 for an unsupported version). */
-cJSON *cni_result_to_json(const struct cni_result *r, const char *version,
-			  struct cni_error *err);
+cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struct cni_error *err);
 /* Same as a malloc'd compact string. */
 char *cni_result_print(const struct cni_result *r, const char *version, struct cni_error *err);
 
