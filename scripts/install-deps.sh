@@ -8,7 +8,7 @@ build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
 runtime=(iproute2 nftables iputils-ping procps)
 test=(bats bats-support bats-assert libcmocka-dev jq util-linux
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
-	podman runc busybox-static)
+	podman runc busybox-static inotify-tools)
 bench=(containernetworking-plugins jq)
 
 case "${1:-build}" in
