@@ -8,13 +8,13 @@ build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
 runtime=(iproute2 nftables iputils-ping procps)
 test=(bats bats-support bats-assert libcmocka-dev jq util-linux
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
-	podman runc busybox-static inotify-tools)
+	podman runc busybox-static inotify-tools python3)
 bench=(containernetworking-plugins jq)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
 test) want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
-demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins) ;;
+demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins iptables jq python3 golang-go golang-github-appc-cni-dev) ;;
 bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
 *) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
 esac
