@@ -1,6 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: replaced by the real program */
-int main(void)
+/* host-local: IP address management from ranges, with reservations kept
+ * on local disk, compatible with the reference plugin's store. */
+#include "cmd.h"
+#include "version.h"
+
+static const struct cni_plugin plugin = {
+    .name = "host-local",
+    .about = "CNI host-local plugin (cni-c) " CNI_PLUGIN_VERSION,
+    .cmd_add = hl_cmd_add,
+    .cmd_del = hl_cmd_del,
+    .cmd_check = hl_cmd_check,
+    .cmd_status = hl_cmd_status,
+    .cmd_gc = hl_cmd_gc,
+};
+
+int main(int argc, char **argv)
 {
-	return 1;
+	return cni_plugin_main(&plugin, argc, argv);
 }

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE
+#include "dns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+static int append(char ***list, size_t *n, const char *s)
+{
+	char **p = realloc(*list, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	*list = p;
+	if (!(p[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* One line, already split into fields. */
+static int apply(struct cni_dns *dns, char **f, size_t nf)
+{
+	if (strcmp(f[0], "nameserver") == 0)
+		return append(&dns->nameservers, &dns->n_nameservers, f[1]);
+	if (strcmp(f[0], "domain") == 0) {
+		char *d = strdup(f[1]);
+		if (!d)
+			return -1;
+		free(dns->domain);
+		dns->domain = d;
+		return 0;
+	}
+	if (strcmp(f[0], "search") == 0) {
+		for (size_t i = 1; i < nf; i++)
+			if (append(&dns->search, &dns->n_search, f[i]) < 0)
+				return -1;
+		return 0;
+	}
+	if (strcmp(f[0], "options") == 0) {
+		for (size_t i = 1; i < nf; i++)
+			if (append(&dns->options, &dns->n_options, f[i]) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error *err)
+{
+	cleanup_fclose FILE *fp = NULL;
+	cleanup_free char *line = NULL;
+	cleanup_free char **f = NULL;
+	size_t cap = 0, fcap = 0;
+	ssize_t len;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO given as resolvConf must not hang us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || !(fp = fdopen(fd, "r"))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cni_error_set_errno(err, CNI_ERR_INVALID_CONFIG, e,
+					   "ipam.resolvConf: cannot read %s", path);
+	}
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		size_t nf = 0;
+		char *save = NULL, *tok, *p = line;
+
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')
+			p++;
+		if (*p == '#' || *p == ';')
+			continue;
+		for (tok = strtok_r(p, " \t\r\n\v\f", &save); tok;
+		     tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+			if (nf == fcap) {
+				size_t ncap = fcap ? fcap * 2 : 8;
+				char **nfp = realloc(f, ncap * sizeof(*nfp));
+				if (!nfp)
+					goto oom;
+				f = nfp;
+				fcap = ncap;
+			}
+			f[nf++] = tok;
+		}
+		if (nf >= 2 && apply(dns, f, nf) < 0)
+			goto oom;
+	}
+	if (ferror(fp))
+		return cni_error_set_errno(err, CNI_ERR_INVALID_CONFIG, errno,
+					   "ipam.resolvConf: cannot read %s", path);
+	return 0;
+oom:
+	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ipam.resolvConf: a resolv.conf file turned into the result's "dns"
+ * (the reference's dns.go): nameserver, domain, search, options. */
+#ifndef HL_DNS_H
+#define HL_DNS_H
+
+#include "error.h"
+#include "result.h"
+
+/* Fill dns (which must be empty) from the file at path. Comments ('#', ';')
+ * and lines with fewer than two fields are skipped; a later "domain"
+ * replaces an earlier one; search and options accumulate. Code 7 naming
+ * ipam.resolvConf when the file cannot be read. */
+int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error *err);
+
+#endif
