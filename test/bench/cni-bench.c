@@ -76,22 +76,22 @@ static struct {
 	int rounds;		/* throughput rounds per impl */
 	int scale[16];		/* existing containers on the bridge */
 	int nscale;
-	int scale_n;		/* samples per scale level */
-	int rss_n;		/* host-local-alone ADDs for its RSS */
+	int scale_n; /* samples per scale level */
+	int rss_n;   /* host-local-alone ADDs for its RSS */
 	int json;
 	const char *json_out; /* also write the JSON here */
 	const char *label;    /* free text shown in the header */
 } opt = {
-	.dir = {"/usr/lib/cni", NULL},
-	.n = 200,
-	.warmup = 5,
-	.par = 8,
-	.tput_ops = 160,
-	.rounds = 3,
-	.scale = {0, 250, 1000},
-	.nscale = 3,
-	.scale_n = 50,
-	.rss_n = 10,
+    .dir = {"/usr/lib/cni", NULL},
+    .n = 200,
+    .warmup = 5,
+    .par = 8,
+    .tput_ops = 160,
+    .rounds = 3,
+    .scale = {0, 250, 1000},
+    .nscale = 3,
+    .scale_n = 50,
+    .rss_n = 10,
 };
 
 static void die(const char *fmt, ...)
@@ -105,11 +105,14 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
+static int64_t now_ns(void);
+static int64_t t_begin;
+
 static void progress(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "[bench] ");
+	fprintf(stderr, "[bench %5.1fs] ", (now_ns() - t_begin) / 1e9);
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
@@ -212,12 +215,12 @@ struct slot {
 
 static struct {
 	int impl;
-	char *dir;	/* tmp/<impl> */
-	char *plugin;	/* <CNI_PATH>/bridge */
-	char *ipam;	/* <CNI_PATH>/host-local */
-	char *conf;	/* the network config (no prevResult) */
-	int hostfd;	/* the benchmark's host netns */
-	int errfd;	/* plugins' stderr */
+	char *dir;    /* tmp/<impl> */
+	char *plugin; /* <CNI_PATH>/bridge */
+	char *ipam;   /* <CNI_PATH>/host-local */
+	char *conf;   /* the network config (no prevResult) */
+	int hostfd;   /* the benchmark's host netns */
+	int errfd;    /* plugins' stderr */
 	struct slot *slots;
 	int nslots;
 	unsigned long seq;
@@ -308,13 +311,13 @@ static void spawn_job(struct job *j, int op, int slot)
 	char *nsp = ns_path(slot);
 	char *conf = json_conf_for(op, s);
 	char *envp[] = {
-		xasprintf("CNI_COMMAND=%s", op_name[op]),
-		xasprintf("CNI_CONTAINERID=%s", cid),
-		xasprintf("CNI_NETNS=%s", nsp),
-		xstrdup("CNI_IFNAME=eth0"),
-		xasprintf("CNI_PATH=%s", opt.dir[R.impl]),
-		xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-		NULL,
+	    xasprintf("CNI_COMMAND=%s", op_name[op]),
+	    xasprintf("CNI_CONTAINERID=%s", cid),
+	    xasprintf("CNI_NETNS=%s", nsp),
+	    xstrdup("CNI_IFNAME=eth0"),
+	    xasprintf("CNI_PATH=%s", opt.dir[R.impl]),
+	    xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+	    NULL,
 	};
 	const char *bin = (op == OP_IPAM_ADD || op == OP_IPAM_DEL) ? R.ipam : R.plugin;
 	char *argv[] = {(char *)bin, NULL};
@@ -809,8 +812,9 @@ static void phase_throughput(struct results *res)
 		}
 	}
 	for (int i = 0; i < NIMPL; i++) {
-		res->tput_add[i] = wall_add[i] ? ok_add[i] / (wall_add[i] / 1e9) : NAN;
-		res->tput_del[i] = wall_del[i] ? ok_del[i] / (wall_del[i] / 1e9) : NAN;
+		/* ops/s of the successful calls; none at all: n/a */
+		res->tput_add[i] = ok_add[i] ? ok_add[i] / (wall_add[i] / 1e9) : NAN;
+		res->tput_del[i] = ok_del[i] ? ok_del[i] / (wall_del[i] / 1e9) : NAN;
 		res->tput_add_lat[i] = mkdist(sa[i], m * opt.rounds);
 		res->tput_del_lat[i] = mkdist(sd[i], m * opt.rounds);
 		free(sa[i]);
@@ -829,7 +833,7 @@ static void phase_scale(struct results *res)
 				progress("scale: %s: adding %d containers (%d callers, untimed)",
 					 impl_key[i], want - have, opt.par);
 				struct rep rp =
-					call(i, OP_ADD, slot_bg() + have, want - have, opt.par, NULL);
+				    call(i, OP_ADD, slot_bg() + have, want - have, opt.par, NULL);
 				res->fill_s[l][i] = rp.wall_ns / 1e9;
 			}
 		}
@@ -940,8 +944,8 @@ static void compute_budgets(const struct results *r)
 	int lo = idx_scale(0), hi = idx_scale(1);
 	static char b1[96], b2[96];
 	nbudgets = 0;
-	add_budget("ADD median >= 10x faster than the reference", r->add[REF].med / r->add[OURS].med,
-		   10, 1, "x");
+	add_budget("ADD median >= 10x faster than the reference",
+		   r->add[REF].med / r->add[OURS].med, 10, 1, "x");
 	add_budget("DEL median >= 2.5x faster than the reference",
 		   r->del[REF].med / r->del[OURS].med, 2.5, 1, "x");
 	add_budget("ADD throughput, parallel callers, >= 10x the reference",
@@ -987,6 +991,16 @@ static void row(const char *label, double ref, double ours, int prec, int lower_
 	printf("%-44s %12s %12s %9s  %s\n", label, a, b, c, d);
 }
 
+/* -1 (not measured) as NaN */
+static double val(long v)
+{
+	return v < 0 ? NAN : (double)v;
+}
+static double kib(long bytes)
+{
+	return bytes < 0 ? NAN : bytes / 1024.0;
+}
+
 static void print_table(const struct results *r)
 {
 	char l[96];
@@ -998,8 +1012,8 @@ static void print_table(const struct results *r)
 	       opt.n, opt.warmup, opt.par, opt.rounds, opt.tput_ops);
 	for (int i = 0; i < opt.nscale; i++)
 		printf("%s%d", i ? "," : " ", opt.scale[i]);
-	printf(" (%d samples each), %.0f s%s%s\n", opt.scale_n, r->total_s,
-	       opt.label ? ", " : "", opt.label ? opt.label : "");
+	printf(" (%d samples each), %.0f s%s%s\n", opt.scale_n, r->total_s, opt.label ? ", " : "",
+	       opt.label ? opt.label : "");
 	printf("  config:    bridge isGateway+ipMasq+hairpinMode, host-local " SUBNET
 	       ", cniVersion 1.0.0\n\n");
 	printf("%-44s %12s %12s %9s  %s\n", "metric", "reference", "ours", "ours/ref", "");
@@ -1023,14 +1037,14 @@ static void print_table(const struct results *r)
 		snprintf(l, sizeof l, "DEL median, %d containers on bridge (ms)", opt.scale[s]);
 		row(l, r->sc_del[s][REF].med, r->sc_del[s][OURS].med, 3, 1, "faster");
 	}
-	row("bridge binary, stripped (KiB)", r->size_bridge[REF] / 1024.0,
-	    r->size_bridge[OURS] / 1024.0, 1, 1, "smaller");
-	row("host-local binary, stripped (KiB)", r->size_ipam[REF] / 1024.0,
-	    r->size_ipam[OURS] / 1024.0, 1, 1, "smaller");
-	row("peak RSS of an ADD, bridge tree (KiB)", (double)r->rss_max[REF],
-	    (double)r->rss_max[OURS], 0, 1, "smaller");
-	row("peak RSS of host-local ADD alone (KiB)", (double)r->ipam_rss_max[REF],
-	    (double)r->ipam_rss_max[OURS], 0, 1, "smaller");
+	row("bridge binary, stripped (KiB)", kib(r->size_bridge[REF]), kib(r->size_bridge[OURS]), 1,
+	    1, "smaller");
+	row("host-local binary, stripped (KiB)", kib(r->size_ipam[REF]), kib(r->size_ipam[OURS]), 1,
+	    1, "smaller");
+	row("peak RSS of an ADD, bridge tree (KiB)", val(r->rss_max[REF]), val(r->rss_max[OURS]), 0,
+	    1, "smaller");
+	row("peak RSS of host-local ADD alone (KiB)", val(r->ipam_rss_max[REF]),
+	    val(r->ipam_rss_max[OURS]), 0, 1, "smaller");
 	printf("\nBudgets (informational; they do not change the exit status):\n");
 	for (int i = 0; i < nbudgets; i++) {
 		const struct budget *b = &budgets[i];
@@ -1112,8 +1126,9 @@ static void print_json(FILE *f, const struct results *r)
 	jstr(f, opt.dir[REF]);
 	fprintf(f, ", \"ours\": ");
 	jstr(f, opt.dir[OURS]);
-	fprintf(f, "},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
-		   "\"rounds\": %d, \"scale_n\": %d, \"scale\": [",
+	fprintf(f,
+		"},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
+		"\"rounds\": %d, \"scale_n\": %d, \"scale\": [",
 		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n);
 	for (int i = 0; i < opt.nscale; i++)
 		fprintf(f, "%s%d", i ? ", " : "", opt.scale[i]);
@@ -1139,15 +1154,11 @@ static void print_json(FILE *f, const struct results *r)
 		fprintf(f, "}}%s\n", s + 1 < opt.nscale ? "," : "");
 	}
 	fprintf(f, "    ],\n");
-	jpair(f, "bridge_size_stripped", (double)r->size_bridge[REF], (double)r->size_bridge[OURS],
-	      0, 1);
-	jpair(f, "host_local_size_stripped", (double)r->size_ipam[REF],
-	      (double)r->size_ipam[OURS], 0, 1);
-	jpair(f, "add_peak_rss", r->rss_max[REF] < 0 ? NAN : (double)r->rss_max[REF],
-	      r->rss_max[OURS] < 0 ? NAN : (double)r->rss_max[OURS], 0, 1);
-	jpair(f, "host_local_add_peak_rss",
-	      r->ipam_rss_max[REF] < 0 ? NAN : (double)r->ipam_rss_max[REF],
-	      r->ipam_rss_max[OURS] < 0 ? NAN : (double)r->ipam_rss_max[OURS], 0, 0);
+	jpair(f, "bridge_size_stripped", val(r->size_bridge[REF]), val(r->size_bridge[OURS]), 0, 1);
+	jpair(f, "host_local_size_stripped", val(r->size_ipam[REF]), val(r->size_ipam[OURS]), 0, 1);
+	jpair(f, "add_peak_rss", val(r->rss_max[REF]), val(r->rss_max[OURS]), 0, 1);
+	jpair(f, "host_local_add_peak_rss", val(r->ipam_rss_max[REF]), val(r->ipam_rss_max[OURS]),
+	      0, 0);
 	fprintf(f, "  },\n  \"budgets\": [\n");
 	for (int i = 0; i < nbudgets; i++) {
 		const struct budget *b = &budgets[i];
@@ -1169,11 +1180,10 @@ static void print_json(FILE *f, const struct results *r)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: cni-bench --tmp DIR --ours DIR [--ref DIR] [--n N] [--warmup N]\n"
-		"                 [--par P] [--tput-ops M] [--rounds R] [--scale L,L,..]\n"
-		"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
-		"                 [--label TEXT]\n");
+	fprintf(stderr, "usage: cni-bench --tmp DIR --ours DIR [--ref DIR] [--n N] [--warmup N]\n"
+			"                 [--par P] [--tput-ops M] [--rounds R] [--scale L,L,..]\n"
+			"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
+			"                 [--label TEXT]\n");
 	exit(2);
 }
 
@@ -1248,7 +1258,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NIMPL; i++) {
 		if (opt.dir[i][0] != '/')
 			die("%s: need an absolute path", opt.dir[i]);
-		char *b = xasprintf("%s/bridge", opt.dir[i]), *h = xasprintf("%s/host-local", opt.dir[i]);
+		char *b = xasprintf("%s/bridge", opt.dir[i]),
+		     *h = xasprintf("%s/host-local", opt.dir[i]);
 		if (access(b, X_OK) || access(h, X_OK))
 			die("%s: no executable bridge and host-local there", opt.dir[i]);
 		free(b);
@@ -1261,8 +1272,10 @@ int main(int argc, char **argv)
 	if (!res)
 		die("out of memory");
 	for (int i = 0; i < NIMPL; i++) {
-		char *b = xasprintf("%s/bridge", opt.dir[i]), *h = xasprintf("%s/host-local", opt.dir[i]);
-		char *tb = xasprintf("%s-bridge", impl_key[i]), *th = xasprintf("%s-hl", impl_key[i]);
+		char *b = xasprintf("%s/bridge", opt.dir[i]),
+		     *h = xasprintf("%s/host-local", opt.dir[i]);
+		char *tb = xasprintf("%s-bridge", impl_key[i]),
+		     *th = xasprintf("%s-hl", impl_key[i]);
 		res->size_bridge[i] = stripped_size(b, tb);
 		res->size_ipam[i] = stripped_size(h, th);
 		free(b);
@@ -1271,7 +1284,7 @@ int main(int argc, char **argv)
 		free(th);
 	}
 
-	int64_t t0 = now_ns();
+	int64_t t0 = t_begin = now_ns();
 	start_runners();
 	phase_sequential(res);
 	phase_ipam_rss(res);
