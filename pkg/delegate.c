@@ -317,12 +317,13 @@ int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *
 		return -1;
 	}
 	buf = io.out;
-	if (WIFSIGNALED(status))
-		return cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s crashed (signal %d: %s)",
-				     type, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	/* First: cutting a flooding plugin off may well kill it by SIGPIPE. */
 	if (io.overflow)
 		return cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s printed more than %d bytes",
 				     type, DELEGATE_MAX_OUT);
+	if (WIFSIGNALED(status))
+		return cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s crashed (signal %d: %s)",
+				     type, WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return adopt_error(type, WIFEXITED(status) ? WEXITSTATUS(status) : -1, buf,
 				   io.out_len, err);
