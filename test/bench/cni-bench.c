@@ -725,7 +725,8 @@ struct results {
 	struct dist add[NIMPL], del[NIMPL];
 	long rss_max[NIMPL], rss_med[NIMPL];
 	long ipam_rss_max[NIMPL];
-	double tput_add[NIMPL], tput_del[NIMPL]; /* ops/s */
+	struct dist ipam_add[NIMPL], ipam_del[NIMPL]; /* host-local run directly */
+	double tput_add[NIMPL], tput_del[NIMPL];      /* ops/s */
 	struct dist tput_add_lat[NIMPL], tput_del_lat[NIMPL];
 	struct dist sc_add[16][NIMPL], sc_del[16][NIMPL];
 	double fill_s[16][NIMPL];
@@ -769,18 +770,28 @@ static void phase_sequential(struct results *res)
 
 static void phase_ipam_rss(struct results *res)
 {
-	progress("host-local alone: %d ADD+DEL per implementation (its peak RSS)", opt.rss_n);
-	for (int i = 0; i < NIMPL; i++)
+	struct sample *add[NIMPL], *del[NIMPL];
+	progress("host-local alone: %d ADD+DEL per implementation", opt.rss_n);
+	for (int i = 0; i < NIMPL; i++) {
+		add[i] = xmalloc(sizeof(struct sample) * (size_t)opt.rss_n);
+		del[i] = xmalloc(sizeof(struct sample) * (size_t)opt.rss_n);
 		res->ipam_rss_max[i] = -1;
+	}
 	for (int n = 0; n < opt.rss_n; n++) {
 		for (int k = 0; k < NIMPL; k++) {
 			int im = (n & 1) ? !k : k;
-			struct sample s;
-			call(im, OP_IPAM_ADD, SLOT_SEQ, 1, 1, &s);
-			if (s.ok && s.maxrss_kb > res->ipam_rss_max[im])
-				res->ipam_rss_max[im] = s.maxrss_kb;
-			call(im, OP_IPAM_DEL, SLOT_SEQ, 1, 1, NULL);
+			call(im, OP_IPAM_ADD, SLOT_SEQ, 1, 1, &add[im][n]);
+			call(im, OP_IPAM_DEL, SLOT_SEQ, 1, 1, &del[im][n]);
 		}
+	}
+	for (int i = 0; i < NIMPL; i++) {
+		for (int n = 0; n < opt.rss_n; n++)
+			if (add[i][n].ok && add[i][n].maxrss_kb > res->ipam_rss_max[i])
+				res->ipam_rss_max[i] = add[i][n].maxrss_kb;
+		res->ipam_add[i] = mkdist(add[i], opt.rss_n);
+		res->ipam_del[i] = mkdist(del[i], opt.rss_n);
+		free(add[i]);
+		free(del[i]);
 	}
 }
 
@@ -1037,13 +1048,17 @@ static void print_table(const struct results *r)
 		snprintf(l, sizeof l, "DEL median, %d containers on bridge (ms)", opt.scale[s]);
 		row(l, r->sc_del[s][REF].med, r->sc_del[s][OURS].med, 3, 1, "faster");
 	}
+	row("host-local alone: ADD median (ms)", r->ipam_add[REF].med, r->ipam_add[OURS].med, 3, 1,
+	    "faster");
+	row("host-local alone: DEL median (ms)", r->ipam_del[REF].med, r->ipam_del[OURS].med, 3, 1,
+	    "faster");
 	row("bridge binary, stripped (KiB)", kib(r->size_bridge[REF]), kib(r->size_bridge[OURS]), 1,
 	    1, "smaller");
 	row("host-local binary, stripped (KiB)", kib(r->size_ipam[REF]), kib(r->size_ipam[OURS]), 1,
 	    1, "smaller");
 	row("peak RSS of an ADD, bridge tree (KiB)", val(r->rss_max[REF]), val(r->rss_max[OURS]), 0,
 	    1, "smaller");
-	row("peak RSS of host-local ADD alone (KiB)", val(r->ipam_rss_max[REF]),
+	row("host-local alone: ADD peak RSS (KiB)", val(r->ipam_rss_max[REF]),
 	    val(r->ipam_rss_max[OURS]), 0, 1, "smaller");
 	printf("\nBudgets (informational; they do not change the exit status):\n");
 	for (int i = 0; i < nbudgets; i++) {
@@ -1141,6 +1156,8 @@ static void print_json(FILE *f, const struct results *r)
 	jpair(f, "del_throughput", r->tput_del[REF], r->tput_del[OURS], 2, 1);
 	jdpair(f, "add_latency_under_load", r->tput_add_lat, 1);
 	jdpair(f, "del_latency_under_load", r->tput_del_lat, 1);
+	jdpair(f, "host_local_alone_add_latency", r->ipam_add, 1);
+	jdpair(f, "host_local_alone_del_latency", r->ipam_del, 1);
 	fprintf(f, "    \"scale\": [\n");
 	for (int s = 0; s < opt.nscale; s++) {
 		fprintf(f, "      {\"containers\": %d, \"add\": {\"reference\": ", opt.scale[s]);
