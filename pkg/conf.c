@@ -59,7 +59,9 @@ int cni_json_int(const cJSON *obj, const char *key, const char *what, long min, 
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be a number",
 				     field_name(key, what));
 	d = v->valuedouble;
-	if (!(d >= (double)min && d <= (double)max) || d != (double)(long)d)
+	/* ±9e18 keeps the (long) cast defined whatever min/max are. */
+	if (!(d >= (double)min && d <= (double)max) || d < -9e18 || d > 9e18 ||
+	    d != (double)(long)d)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "%s must be an integer between %ld and %ld",
 				     field_name(key, what), min, max);

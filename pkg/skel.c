@@ -5,6 +5,7 @@
 #include "cni.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,19 +22,71 @@ static int write_stdout(const char *s)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t len;
+	unsigned int r;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, r = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, r = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, r = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
+	    (len == 4 && (r < 0x10000 || r > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* s with invalid UTF-8 replaced by U+FFFD, as Go's encoder does, so the
+ * error object stays valid JSON whatever bytes it echoes. */
+static char *utf8_sanitize(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 void cni_error_print(const struct cni_error *err, const char *version)
 {
 	cleanup_cjson cJSON *o = cJSON_CreateObject();
 	cleanup_free char *s = NULL;
-	const char *msg = err && err->msg && *err->msg ? err->msg : "unknown error";
+	cleanup_free char *msg =
+	    utf8_sanitize(err && err->msg && *err->msg ? err->msg : "unknown error");
+	cleanup_free char *details =
+	    err && err->details && *err->details ? utf8_sanitize(err->details) : NULL;
 	int code = err && err->code ? err->code : CNI_ERR_INTERNAL;
 
 	if (!version || !*version || !cni_version_supported(version))
 		version = CNI_LATEST_VERSION;
-	if (!o || !cJSON_AddStringToObject(o, "cniVersion", version) ||
+	if (!o || !cJSON_AddStringToObject(o, "cniVersion", version) || !msg ||
 	    !cJSON_AddNumberToObject(o, "code", code) || !cJSON_AddStringToObject(o, "msg", msg) ||
-	    (err && err->details && *err->details &&
-	     !cJSON_AddStringToObject(o, "details", err->details)) ||
+	    (details && !cJSON_AddStringToObject(o, "details", details)) ||
 	    !(s = cJSON_PrintUnformatted(o))) {
 		/* Out of memory: a minimal object by hand (msg is not escaped). */
 		printf("{\"cniVersion\":\"%s\",\"code\":%d,\"msg\":\"out of memory\"}", version,

@@ -311,3 +311,10 @@ assert_one_json_object() {
 	assert_success
 	assert_output ""
 }
+
+@test "error objects stay valid UTF-8 JSON whatever bytes they echo" {
+	CID=$'a\xffb' run_plugin "$PLUGIN" ADD "$(conf 1.0.0)"
+	assert_cni_error 4
+	[ "$(jq -r .details <<<"$output")" = $'a\uFFFDb' ] || fail "$output"
+	iconv -f UTF-8 -t UTF-8 <<<"$output" >/dev/null || fail "invalid UTF-8 on stdout"
+}

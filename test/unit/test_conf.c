@@ -181,7 +181,8 @@ static void test_container_id(void **state)
 
 static void test_ifname(void **state)
 {
-	const char *good[] = {"eth0", "a", "123456789012345", "veth-x.1_2", "net@1"};
+	/* "à" is C3 A0: a rune, not a NBSP byte; \xff is invalid UTF-8, not space */
+	const char *good[] = {"eth0", "a", "123456789012345", "veth-x.1_2", "net@1", "à", "a\xff"};
 	struct {
 		const char *name, *msg;
 	} bad[] = {
