@@ -61,7 +61,10 @@ static const char *impl_key[NIMPL] = {"reference", "ours"};
 #define BRIDGE_NAME "cnibench0"
 #define NET_NAME "benchnet"
 #define SUBNET "10.88.0.0/16"
-#define OP_TIMEOUT_NS (120LL * 1000000000LL)
+/* A call still running after this is killed, and that implementation gets
+ * no more calls (its remaining ones count as failed): a hung plugin makes
+ * the run fail fast instead of never ending. */
+#define OP_TIMEOUT_NS (30LL * 1000000000LL)
 
 /* ------------------------------------------------------------------ */
 /* options */
@@ -225,6 +228,7 @@ static struct {
 	int nslots;
 	unsigned long seq;
 	int logged;
+	int broken; /* a call timed out */
 } R;
 
 static char *ns_path(int slot)
@@ -447,12 +451,19 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 	memset(rp, 0, sizeof *rp);
 	int64_t t_start = now_ns();
 	while (done < rq->count) {
-		while (inflight < par && next < rq->count) {
+		while (R.broken && inflight == 0 && next < rq->count) {
+			smp[next++] = (struct sample){.ok = 0};
+			rp->nfail++;
+			done++;
+		}
+		while (!R.broken && inflight < par && next < rq->count) {
 			spawn_job(&jobs[inflight], rq->op, rq->first + next);
 			jobs[inflight].idx = next;
 			inflight++;
 			next++;
 		}
+		if (!inflight)
+			continue;
 		int np = 0;
 		for (int i = 0; i < inflight; i++) {
 			if (!jobs[i].eof) {
@@ -481,16 +492,24 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 		int64_t t = now_ns();
 		for (int i = 0; i < inflight; i++) {
 			struct job *j = &jobs[i];
-			if (!j->exited && t - j->t0 > OP_TIMEOUT_NS) {
-				fprintf(stderr, "cni-bench: %s %s timed out, killing it\n",
-					impl_key[R.impl], op_name[rq->op]);
-				kill(j->pid, SIGKILL);
-				wait4(j->pid, &j->status, 0, &j->ru);
-				j->exited = 1;
+			if (!(j->exited && j->eof) && t - j->t0 > OP_TIMEOUT_NS) {
+				fprintf(stderr,
+					"cni-bench: %s %s still running after %llds: killed; "
+					"no more calls to %s\n",
+					impl_key[R.impl], op_name[rq->op],
+					OP_TIMEOUT_NS / 1000000000LL, impl_key[R.impl]);
+				R.broken = 1;
+				if (!j->exited) {
+					kill(j->pid, SIGKILL);
+					wait4(j->pid, &j->status, 0, &j->ru);
+					j->exited = 1;
+				}
 				if (!j->eof) {
 					j->eof = 1;
 					close(j->outfd);
 				}
+				j->status =
+				    W_EXITCODE(255, 0); /* a failure even if it had exited */
 			}
 			if (!(j->exited && j->eof))
 				continue;
