@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
 
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin
+all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -83,6 +83,10 @@ $(TESTIPAM): $(call obj,test/helpers/test-ipam.c) $(LIBCNI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A tiny main plugin for the skeleton's tests (delegates to ipam.type).
 $(BIN)/test-plugin: $(call obj,test/helpers/test-plugin.c) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The nftables test driver: pkg/nft.h from the command line.
+$(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -31,11 +31,26 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
 		 const struct ip_net *addrs, size_t n, struct cni_error *err);
 
+/* CNI CHECK: each addrs[i] is masqueraded for this container, through
+ * its subnet's chain. CNI_ERR_CHECK when not. */
+int nft_masq_check(const char *network, const char *container_id, const char *ifname,
+		   const struct ip_net *addrs, size_t n, struct cni_error *err);
+
 /* Drop frames arriving from host_veth (the container's port) whose source
  * MAC is not mac (ARP too), as the reference's macspoofchk does. */
 int nft_spoofchk_add(const char *container_id, const char *ifname, const char *host_veth,
 		     const uint8_t mac[6], struct cni_error *err);
 int nft_spoofchk_del(const char *container_id, const char *ifname, struct cni_error *err);
+
+/* nft_spoofchk_add with the network recorded in the owner, so that nft_gc
+ * of that network can collect it (entries made without one never are).
+ * DEL is the same for both: entries are keyed by containerID/ifname. */
+int nft_spoofchk_add_net(const char *network, const char *container_id, const char *ifname,
+			 const char *host_veth, const uint8_t mac[6], struct cni_error *err);
+/* CNI CHECK: the spoof check of host_veth for mac is in place for this
+ * container. CNI_ERR_CHECK when not. */
+int nft_spoofchk_check(const char *container_id, const char *ifname, const char *host_veth,
+		       const uint8_t mac[6], struct cni_error *err);
 
 /* Remove every masquerade / spoof-check entry of this network whose owner
  * is not among valid[] (CNI GC). */
