@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,12 @@
 #include "cleanup.h"
 
 #define STAMP_NAME "stamp"
-#define STAMP_FMT "cni-c-index 1 %lld %lld %lld\n"
+/* fixed width, so that it is rewritten in place with one pwrite */
+#define STAMP_FMT "cni-c-index 1 %020lld %020lld %09lld\n"
 #define BUCKET_HDR "cni-c-index bucket 1\n"
-#define BUCKET_MAX (1 << 20)
-#define BUCKET_NAME_LEN 18 /* "b" + 16 hex + NUL */
+#define BUCKET_HDR_LEN (sizeof(BUCKET_HDR) - 1)
+#define BUCKET_MAX (16 << 20)
+#define BUCKET_NAME_LEN 4 /* "b" + 2 hex + NUL */
 
 /* A growable byte buffer for building bucket files. */
 struct buf {
@@ -54,6 +55,7 @@ static int buf_add_hex(struct buf *b, const char *data, size_t len)
 	return 0;
 }
 
+/* One bucket line: "<hex(key)> <name> <name>...\n" (nothing when n == 0). */
 static int buf_add_owner(struct buf *b, const char *key, size_t keylen, char *const *names,
 			 size_t n)
 {
@@ -77,9 +79,14 @@ uint64_t hl_index_hash(const char *key, size_t len)
 	return h;
 }
 
-static void bucket_name(uint64_t hash, char *out)
+unsigned hl_index_bucket(const char *key, size_t len)
 {
-	snprintf(out, BUCKET_NAME_LEN, "b%016" PRIx64, hash);
+	return (unsigned)(hl_index_hash(key, len) >> 58);
+}
+
+static void bucket_name(unsigned id, char *out)
+{
+	snprintf(out, BUCKET_NAME_LEN, "b%02x", id & 0xff);
 }
 
 void hl_names_free(char **names, size_t n)
@@ -95,13 +102,19 @@ static void owner_free(struct hl_owner *o)
 	hl_names_free(o->names, o->n);
 }
 
+static void bucket_free(struct hl_bucket *b)
+{
+	for (size_t j = 0; j < b->n; j++)
+		owner_free(&b->owners[j]);
+	free(b->owners);
+	b->owners = NULL;
+	b->n = 0;
+}
+
 static void cache_clear(struct hl_index *ix)
 {
-	for (size_t i = 0; i < ix->nb; i++) {
-		for (size_t j = 0; j < ix->b[i].n; j++)
-			owner_free(&ix->b[i].owners[j]);
-		free(ix->b[i].owners);
-	}
+	for (size_t i = 0; i < ix->nb; i++)
+		bucket_free(&ix->b[i]);
 	free(ix->b);
 	ix->b = NULL;
 	ix->nb = 0;
@@ -119,7 +132,7 @@ static void scan_mode(struct hl_index *ix, const char *why, int errnum)
 		HL_INDEX_DIR, why, strerror(errnum));
 	cache_clear(ix);
 	if (ix->stampfd >= 0) {
-		/* best effort: make sure nobody trusts what we left behind */
+		/* best effort: nobody must trust what we leave behind */
 		(void)!ftruncate(ix->stampfd, 0);
 		close(ix->stampfd);
 	}
@@ -132,11 +145,11 @@ static void scan_mode(struct hl_index *ix, const char *why, int errnum)
 static void invalidate_stamp(struct hl_index *ix)
 {
 	if (ftruncate(ix->stampfd, 0) < 0) {
-		/* cannot even truncate: the stamp may still look valid */
-		scan_mode(ix, "truncate stamp", errno);
+		scan_mode(ix, "truncate " STAMP_NAME, errno);
 		return;
 	}
 	ix->stamp_valid = false;
+	ix->stamp_size = 0;
 }
 
 static void read_stamp(struct hl_index *ix)
@@ -145,6 +158,7 @@ static void read_stamp(struct hl_index *ix)
 	ssize_t n = pread(ix->stampfd, buf, sizeof(buf) - 1, 0);
 
 	ix->stamp_valid = false;
+	ix->stamp_size = n > 0 ? (size_t)n : 0;
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
@@ -161,8 +175,9 @@ static bool stamp_matches(const struct hl_index *ix, const struct stat *st)
 	       (long long)st->st_mtim.tv_nsec == ix->stamp_nsec;
 }
 
-/* Record the directory as described, and pin its mtime to a value no later
- * change can produce (see index.h). Failures leave the stamp invalid. */
+/* Record the directory as described by the buckets, and pin its mtime to
+ * a value no later change can produce (see index.h). Failures leave the
+ * stamp invalid: the next run rebuilds. */
 static void write_stamp(struct hl_index *ix)
 {
 	struct timespec now, ts[2];
@@ -170,50 +185,52 @@ static void write_stamp(struct hl_index *ix)
 	char buf[128];
 	int len;
 
-	if (ix->fd < 0)
-		return;
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0 || fstat(ix->store->dirfd, &st) < 0) {
-		invalidate_stamp(ix);
-		return;
-	}
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0 || fstat(ix->store->dirfd, &st) < 0)
+		goto fail;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = now.tv_sec - 2;
 	ts[1].tv_nsec = 0;
 	len = snprintf(buf, sizeof(buf), STAMP_FMT, (long long)st.st_ino, (long long)ts[1].tv_sec,
 		       (long long)ts[1].tv_nsec);
-	if (ftruncate(ix->stampfd, 0) < 0 || pwrite(ix->stampfd, buf, (size_t)len, 0) != len) {
-		invalidate_stamp(ix);
-		return;
-	}
+	if (pwrite(ix->stampfd, buf, (size_t)len, 0) != len)
+		goto fail;
+	if (ix->stamp_size > (size_t)len && ftruncate(ix->stampfd, len) < 0)
+		goto fail;
+	ix->stamp_size = (size_t)len;
 	/* stamp first, mtime second: a crash in between leaves them unequal */
 	if (futimens(ix->store->dirfd, ts) < 0 || fstat(ix->store->dirfd, &st) < 0 ||
-	    st.st_mtim.tv_sec != ts[1].tv_sec || st.st_mtim.tv_nsec != ts[1].tv_nsec) {
-		invalidate_stamp(ix);
-		return;
-	}
+	    st.st_mtim.tv_sec != ts[1].tv_sec || st.st_mtim.tv_nsec != ts[1].tv_nsec)
+		goto fail;
 	ix->stamp_valid = true;
 	ix->stamp_ino = (long long)st.st_ino;
 	ix->stamp_sec = (long long)ts[1].tv_sec;
 	ix->stamp_nsec = (long long)ts[1].tv_nsec;
+	return;
+fail:
+	invalidate_stamp(ix);
 }
 
+/* Create or rewrite in place (the stamp is invalid meanwhile). Overwriting
+ * rather than O_TRUNC keeps the file's block: no free and reallocate. */
 static int write_file(int dirfd, const char *name, const char *data, size_t len)
 {
 	cleanup_close int fd =
-	    openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	off_t off = 0;
 
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
+	while ((size_t)off < len) {
+		ssize_t n = pwrite(fd, data + off, len - (size_t)off, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		data += n;
-		len -= (size_t)n;
+		off += n;
 	}
+	if (ftruncate(fd, off) < 0)
+		return -1;
 	return close(steal_fd(&fd));
 }
 
@@ -226,10 +243,41 @@ static int hex_val(char c)
 	return -1;
 }
 
+/* Names come back to unlinkat: only plain addresses, never a path. */
 static bool valid_name(const char *name)
 {
 	struct ip_addr ip;
 	return ip_addr_parse(name, &ip) == 0;
+}
+
+static int parse_line(char *p, struct hl_owner *o)
+{
+	char *sp = strchr(p, ' '), *tok, *save = NULL;
+	size_t keyhex = sp ? (size_t)(sp - p) : 0;
+
+	memset(o, 0, sizeof(*o));
+	if (!sp || keyhex == 0 || keyhex % 2)
+		return -1;
+	if (!(o->key = malloc(keyhex / 2 + 1)))
+		return -1;
+	for (size_t i = 0; i < keyhex; i += 2) {
+		int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		o->key[i / 2] = (char)(hi << 4 | lo);
+	}
+	o->keylen = keyhex / 2;
+	o->key[o->keylen] = '\0';
+	for (tok = strtok_r(sp + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char **names = realloc(o->names, (o->n + 1) * sizeof(*names));
+		if (!names)
+			return -1;
+		o->names = names;
+		if (!valid_name(tok) || !(names[o->n] = strdup(tok)))
+			return -1;
+		o->n++;
+	}
+	return o->n ? 0 : -1;
 }
 
 /* Parse a bucket file (text is modified). -1 when corrupt or on ENOMEM:
@@ -237,47 +285,21 @@ static bool valid_name(const char *name)
 static int bucket_parse(char *text, size_t len, struct hl_bucket *b)
 {
 	char *p = text, *end = text + len;
-	size_t hl = strlen(BUCKET_HDR);
 
-	if (len < hl || memcmp(text, BUCKET_HDR, hl) != 0)
+	if (len < BUCKET_HDR_LEN || memcmp(text, BUCKET_HDR, BUCKET_HDR_LEN) != 0)
 		return -1;
-	for (p += hl; p < end;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *sp, *tok;
-		struct hl_owner o = {0}, *owners;
-		size_t keyhex;
+	for (p += BUCKET_HDR_LEN; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct hl_owner o, *owners;
 
 		if (!nl)
 			return -1;
 		*nl = '\0';
-		sp = strchr(p, ' ');
-		keyhex = sp ? (size_t)(sp - p) : 0;
-		if (!sp || keyhex % 2)
+		if (parse_line(p, &o) < 0) {
+			owner_free(&o);
 			return -1;
-		if (!(o.key = malloc(keyhex / 2 + 1)))
-			return -1;
-		for (size_t i = 0; i < keyhex; i += 2) {
-			int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
-			if (hi < 0 || lo < 0) {
-				owner_free(&o);
-				return -1;
-			}
-			o.key[i / 2] = (char)(hi << 4 | lo);
 		}
-		o.keylen = keyhex / 2;
-		o.key[o.keylen] = '\0';
-		for (tok = strtok(sp + 1, " "); tok; tok = strtok(NULL, " ")) {
-			char **names = realloc(o.names, (o.n + 1) * sizeof(*names));
-			if (!names || !valid_name(tok) || !(names[o.n] = strdup(tok))) {
-				if (names)
-					o.names = names;
-				owner_free(&o);
-				return -1;
-			}
-			o.names = names;
-			o.n++;
-		}
-		owners = realloc(b->owners, (b->n + 1) * sizeof(*owners));
-		if (!owners) {
+		if (!(owners = realloc(b->owners, (b->n + 1) * sizeof(*owners)))) {
 			owner_free(&o);
 			return -1;
 		}
@@ -288,60 +310,63 @@ static int bucket_parse(char *text, size_t len, struct hl_bucket *b)
 	return 0;
 }
 
-/* The cached bucket for hash, read from disk when first needed. NULL with
- * *corrupt set when its file cannot be trusted; NULL and err on ENOMEM. */
-static struct hl_bucket *bucket_get(struct hl_index *ix, uint64_t hash, bool *corrupt,
-				    struct cni_error *err)
+/* Read bucket id from disk into *b (empty when the file does not exist).
+ * 0, or -1 when the file cannot be trusted. */
+static int bucket_read(struct hl_index *ix, unsigned id, struct hl_bucket *b)
 {
 	char name[BUCKET_NAME_LEN];
 	cleanup_free char *text = NULL;
 	cleanup_close int fd = -1;
-	struct hl_bucket nb = {.hash = hash}, *b;
+	struct stat st;
 	size_t len = 0;
 
-	*corrupt = false;
-	for (size_t i = 0; i < ix->nb; i++)
-		if (ix->b[i].hash == hash)
-			return &ix->b[i];
-	bucket_name(hash, name);
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	bucket_name(id, name);
 	fd = openat(ix->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno != ENOENT) {
-		*corrupt = true;
-		return NULL;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > BUCKET_MAX)
+		return -1;
+	if (!(text = malloc((size_t)st.st_size + 1)))
+		return -1;
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
 	}
-	if (fd >= 0) {
-		struct stat st;
+	text[len] = '\0';
+	if (bucket_parse(text, len, b) < 0) {
+		bucket_free(b);
+		return -1;
+	}
+	return 0;
+}
 
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > BUCKET_MAX) {
-			*corrupt = true;
+/* The cached bucket, read when first needed; a corrupt one triggers one
+ * rebuild. NULL: err set (ENOMEM, scan failure) or, without err, the
+ * index went to scan mode. */
+static struct hl_bucket *bucket_load(struct hl_index *ix, unsigned id, struct cni_error *err)
+{
+	struct hl_bucket nb, *b;
+
+	for (size_t i = 0; i < ix->nb; i++)
+		if (ix->b[i].id == id)
+			return &ix->b[i];
+	if (bucket_read(ix, id, &nb) < 0) {
+		if (ix->rebuilt) {
+			scan_mode(ix, "bucket unreadable after a rebuild", EIO);
 			return NULL;
 		}
-		if (!(text = malloc((size_t)st.st_size + 1))) {
-			oom(err);
+		if (hl_index_rebuild(ix, err) < 0 || ix->fd < 0)
 			return NULL;
-		}
-		while (len < (size_t)st.st_size) {
-			ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-		}
-		text[len] = '\0';
-		if (bucket_parse(text, len, &nb) < 0) {
-			for (size_t j = 0; j < nb.n; j++)
-				owner_free(&nb.owners[j]);
-			free(nb.owners);
-			*corrupt = true;
-			return NULL;
-		}
+		return bucket_load(ix, id, err);
 	}
-	b = realloc(ix->b, (ix->nb + 1) * sizeof(*b));
-	if (!b) {
-		for (size_t j = 0; j < nb.n; j++)
-			owner_free(&nb.owners[j]);
-		free(nb.owners);
+	if (!(b = realloc(ix->b, (ix->nb + 1) * sizeof(*b)))) {
+		bucket_free(&nb);
 		oom(err);
 		return NULL;
 	}
@@ -358,30 +383,11 @@ static struct hl_owner *owner_find(struct hl_bucket *b, const char *key, size_t 
 	return NULL;
 }
 
-/* bucket_get, rebuilding (once) when the bucket is corrupt. */
-static struct hl_bucket *bucket_load(struct hl_index *ix, uint64_t hash, struct cni_error *err)
-{
-	bool corrupt;
-	struct hl_bucket *b = bucket_get(ix, hash, &corrupt, err);
-
-	if (b || !corrupt)
-		return b;
-	if (!ix->rebuilt && hl_index_rebuild(ix, err) < 0)
-		return NULL;
-	if (ix->fd < 0) /* rebuild gave up: scan mode */
-		return NULL;
-	b = bucket_get(ix, hash, &corrupt, err);
-	if (!b && corrupt)
-		scan_mode(ix, "bucket still unreadable after rebuild", EIO);
-	return b;
-}
-
-static int remove_name(struct hl_owner *o, size_t i)
+static void remove_name(struct hl_owner *o, size_t i)
 {
 	free(o->names[i]);
 	memmove(&o->names[i], &o->names[i + 1], (o->n - i - 1) * sizeof(*o->names));
 	o->n--;
-	return 0;
 }
 
 static int push_name(char ***names, size_t *n, const char *name)
@@ -413,6 +419,13 @@ static int scan_find_cb(void *ctx, const char *name, const struct ip_addr *ip, c
 	return push_name(f->names, f->n, name) < 0 ? oom(err) : 0;
 }
 
+static void names_reset(char ***names, size_t *n)
+{
+	hl_names_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+}
+
 int hl_index_find(struct hl_index *ix, const char *key, size_t keylen, char ***names, size_t *n,
 		  struct cni_error *err)
 {
@@ -428,7 +441,7 @@ again:
 			goto fail;
 		return 0;
 	}
-	if (!(b = bucket_load(ix, hl_index_hash(key, keylen), err))) {
+	if (!(b = bucket_load(ix, hl_index_bucket(key, keylen), err))) {
 		if (cni_error_is_set(err))
 			goto fail;
 		goto again; /* scan mode now */
@@ -449,13 +462,11 @@ again:
 		}
 		if (klen != keylen || memcmp(k, key, keylen) != 0) {
 			if (ix->rebuilt) {
-				i++; /* fresh index, so someone bypassed the lock */
+				i++; /* fresh index: someone bypassed the lock */
 				continue;
 			}
 			/* the index is wrong about this file: trust none of it */
-			hl_names_free(*names, *n);
-			*names = NULL;
-			*n = 0;
+			names_reset(names, n);
 			if (hl_index_rebuild(ix, err) < 0)
 				return -1;
 			goto again;
@@ -468,9 +479,7 @@ again:
 	}
 	return 0;
 fail:
-	hl_names_free(*names, *n);
-	*names = NULL;
-	*n = 0;
+	names_reset(names, n);
 	return -1;
 }
 
@@ -482,11 +491,10 @@ int hl_index_add(struct hl_index *ix, const char *key, size_t keylen, const char
 
 	if (ix->fd < 0)
 		return 0;
-	if (!(b = bucket_load(ix, hl_index_hash(key, keylen), err)))
+	if (!(b = bucket_load(ix, hl_index_bucket(key, keylen), err)))
 		return cni_error_is_set(err) ? -1 : 0;
 	if (!(o = owner_find(b, key, keylen))) {
-		owners = realloc(b->owners, (b->n + 1) * sizeof(*owners));
-		if (!owners)
+		if (!(owners = realloc(b->owners, (b->n + 1) * sizeof(*owners))))
 			return oom(err);
 		b->owners = owners;
 		o = &b->owners[b->n];
@@ -515,7 +523,7 @@ int hl_index_remove(struct hl_index *ix, const char *key, size_t keylen, const c
 
 	if (ix->fd < 0)
 		return 0;
-	if (!(b = bucket_load(ix, hl_index_hash(key, keylen), err)))
+	if (!(b = bucket_load(ix, hl_index_bucket(key, keylen), err)))
 		return cni_error_is_set(err) ? -1 : 0;
 	if (!(o = owner_find(b, key, keylen)))
 		return 0;
@@ -533,20 +541,15 @@ static int bucket_write(struct hl_index *ix, const struct hl_bucket *b)
 {
 	char name[BUCKET_NAME_LEN];
 	struct buf out = {0};
-	int ret = 0;
+	int ret;
 
-	bucket_name(b->hash, name);
-	if (buf_add(&out, BUCKET_HDR, strlen(BUCKET_HDR)) < 0)
-		return -1;
+	bucket_name(b->id, name);
+	ret = buf_add(&out, BUCKET_HDR, BUCKET_HDR_LEN);
 	for (size_t i = 0; i < b->n && ret == 0; i++)
 		ret = buf_add_owner(&out, b->owners[i].key, b->owners[i].keylen, b->owners[i].names,
 				    b->owners[i].n);
-	if (ret == 0) {
-		if (out.len == strlen(BUCKET_HDR)) /* nobody left */
-			ret = unlinkat(ix->fd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-		else
-			ret = write_file(ix->fd, name, out.p, out.len);
-	}
+	if (ret == 0)
+		ret = write_file(ix->fd, name, out.p, out.len);
 	free(out.p);
 	return ret;
 }
@@ -562,9 +565,12 @@ int hl_index_commit(struct hl_index *ix, struct cni_error *err)
 		dirty |= ix->b[i].dirty;
 	if (fstat(ix->store->dirfd, &st) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "stat %s", ix->store->path);
-	if (!dirty && stamp_matches(ix, &st))
-		return 0;
-	invalidate_stamp(ix);
+	if (stamp_matches(ix, &st)) {
+		if (!dirty)
+			return 0;
+		/* buckets change under a stamp that still holds: void it first */
+		invalidate_stamp(ix);
+	}
 	for (size_t i = 0; i < ix->nb && ix->fd >= 0; i++) {
 		if (!ix->b[i].dirty)
 			continue;
@@ -575,13 +581,14 @@ int hl_index_commit(struct hl_index *ix, struct cni_error *err)
 		}
 		ix->b[i].dirty = false;
 	}
-	write_stamp(ix);
+	if (ix->fd >= 0)
+		write_stamp(ix);
 	return 0;
 }
 
-/* Rebuild: every reservation with an owner, sorted by (hash, key). */
+/* Rebuild: every reservation with an owner, sorted by (bucket, key, name). */
 struct entry {
-	uint64_t hash;
+	unsigned id;
 	char *key;
 	size_t keylen;
 	char *name;
@@ -617,7 +624,7 @@ static int collect_cb(void *ctx, const char *name, const struct ip_addr *ip, con
 		es->cap = cap;
 	}
 	e = &es->e[es->n];
-	e->hash = hl_index_hash(key, keylen);
+	e->id = hl_index_bucket(key, keylen);
 	e->keylen = keylen;
 	e->key = malloc(keylen + 1);
 	e->name = strdup(name);
@@ -638,8 +645,8 @@ static int entry_cmp(const void *a, const void *b)
 	size_t l = x->keylen < y->keylen ? x->keylen : y->keylen;
 	int c;
 
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
 	if ((c = memcmp(x->key, y->key, l)) != 0)
 		return c;
 	if (x->keylen != y->keylen)
@@ -647,8 +654,13 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Remove every bucket file (the stamp stays, already emptied). */
-static int clear_buckets(struct hl_index *ix)
+static bool same_key(const struct entry *a, const struct entry *b)
+{
+	return a->keylen == b->keylen && memcmp(a->key, b->key, a->keylen) == 0;
+}
+
+/* Which bucket files exist (so that stale ones get emptied). */
+static int existing_buckets(struct hl_index *ix, bool *exists)
 {
 	int fd = openat(ix->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -660,49 +672,46 @@ static int clear_buckets(struct hl_index *ix)
 		return -1;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] != 'b')
-			continue;
-		if (unlinkat(ix->fd, de->d_name, 0) < 0 && errno != ENOENT) {
-			closedir(d);
-			return -1;
-		}
+		unsigned id;
+		char c;
+		if (sscanf(de->d_name, "b%2x%c", &id, &c) == 1 && id < HL_INDEX_BUCKETS)
+			exists[id] = true;
 	}
 	closedir(d);
 	return 0;
 }
 
-/* Write the buckets of sorted entries. */
+/* Write every bucket from sorted entries; empty the others that exist. */
 static int write_buckets(struct hl_index *ix, const struct entries *es)
 {
+	bool exists[HL_INDEX_BUCKETS] = {false};
 	struct buf out = {0};
-	int ret = 0;
+	size_t i = 0;
+	int ret = existing_buckets(ix, exists);
 
-	for (size_t i = 0; i < es->n && ret == 0;) {
+	for (unsigned id = 0; id < HL_INDEX_BUCKETS && ret == 0; id++) {
 		char name[BUCKET_NAME_LEN];
-		size_t j = i;
 
+		if (!exists[id] && (i == es->n || es->e[i].id != id))
+			continue;
 		out.len = 0;
-		ret = buf_add(&out, BUCKET_HDR, strlen(BUCKET_HDR));
-		while (ret == 0 && j < es->n && es->e[j].hash == es->e[i].hash) {
-			size_t k = j;
+		ret = buf_add(&out, BUCKET_HDR, BUCKET_HDR_LEN);
+		while (ret == 0 && i < es->n && es->e[i].id == id) {
+			size_t k = i;
 			/* one line per owner */
-			ret = buf_add_hex(&out, es->e[j].key, es->e[j].keylen);
-			while (ret == 0 && k < es->n && es->e[k].hash == es->e[j].hash &&
-			       es->e[k].keylen == es->e[j].keylen &&
-			       memcmp(es->e[k].key, es->e[j].key, es->e[j].keylen) == 0) {
-				ret = buf_add(&out, " ", 1);
-				if (ret == 0)
+			ret = buf_add_hex(&out, es->e[i].key, es->e[i].keylen);
+			for (; ret == 0 && k < es->n && es->e[k].id == id &&
+			       same_key(&es->e[k], &es->e[i]);
+			     k++)
+				if ((ret = buf_add(&out, " ", 1)) == 0)
 					ret = buf_add(&out, es->e[k].name, strlen(es->e[k].name));
-				k++;
-			}
 			if (ret == 0)
 				ret = buf_add(&out, "\n", 1);
-			j = k;
+			i = k;
 		}
-		bucket_name(es->e[i].hash, name);
+		bucket_name(id, name);
 		if (ret == 0)
 			ret = write_file(ix->fd, name, out.p, out.len);
-		i = j;
 	}
 	free(out.p);
 	return ret;
@@ -715,9 +724,9 @@ int hl_index_rebuild(struct hl_index *ix, struct cni_error *err)
 	if (ix->fd < 0)
 		return 0;
 	ix->rebuilt = true;
-	ix->stats++;
-	invalidate_stamp(ix);
+	ix->n_rebuilds++;
 	cache_clear(ix);
+	invalidate_stamp(ix);
 	if (ix->fd < 0)
 		return 0;
 	if (hl_store_scan(ix->store, true, collect_cb, &es, err) < 0) {
@@ -726,7 +735,7 @@ int hl_index_rebuild(struct hl_index *ix, struct cni_error *err)
 	}
 	if (es.n > 1)
 		qsort(es.e, es.n, sizeof(*es.e), entry_cmp);
-	if (clear_buckets(ix) < 0 || write_buckets(ix, &es) < 0)
+	if (write_buckets(ix, &es) < 0)
 		scan_mode(ix, "rebuild", errno);
 	else
 		write_stamp(ix);
@@ -740,12 +749,16 @@ int hl_index_open(struct hl_index *ix, struct hl_store *s, struct cni_error *err
 
 	memset(ix, 0, sizeof(*ix));
 	ix->store = s;
-	ix->fd = ix->stampfd = -1;
-	if (mkdirat(s->dirfd, HL_INDEX_DIR, 0755) < 0 && errno != EEXIST) {
-		scan_mode(ix, "mkdir", errno);
-		return 0;
-	}
+	ix->stampfd = -1;
 	ix->fd = openat(s->dirfd, HL_INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ix->fd < 0 && errno == ENOENT) {
+		if (mkdirat(s->dirfd, HL_INDEX_DIR, 0755) < 0 && errno != EEXIST) {
+			scan_mode(ix, "mkdir", errno);
+			return 0;
+		}
+		ix->fd =
+		    openat(s->dirfd, HL_INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (ix->fd < 0) {
 		scan_mode(ix, "open", errno);
 		return 0;

@@ -7,14 +7,16 @@
  * network directory, on every ADD, DEL and CHECK. We keep, in
  * <dataDir>/<network>/.cni-c-index/:
  *
- *   b<16 hex>  one "bucket" per FNV-1a-64 hash of an owner key:
+ *   b00..b3f   64 buckets; an owner lives in bucket (FNV-1a-64(key) >> 58):
  *                "cni-c-index bucket 1\n" then "<hex(key)> <ip> <ip>...\n"
- *              (normally one owner; colliding owners share the file)
- *   stamp      "cni-c-index 1 <dir inode> <mtime sec> <mtime nsec>\n": the
- *              network directory's mtime when the buckets were last made
- *              to describe it exactly
+ *              Rewritten in place and never removed, so steady-state
+ *              operations create and unlink no index files; at 1,000
+ *              containers a bucket is ~16 lines.
+ *   stamp      "cni-c-index 1 <dir inode> <mtime sec> <mtime nsec>\n"
+ *              (fixed width): the network directory's identity and mtime
+ *              when the buckets were last made to describe it exactly.
  *
- * so a lookup is one small read, whatever the number of reservations.
+ * A lookup reads one bucket, whatever the number of reservations.
  *
  * Trust rule. Every reservation change, ours or the reference's, creates
  * or removes a file in the network directory and so moves its mtime to
@@ -26,8 +28,9 @@
  * (inode, mtime) means nobody changed the directory since we described it;
  * anything else (the reference reserved or released, we crashed half way,
  * the stamp is missing or torn) means: rebuild the buckets from a scan.
- * The stamp is emptied before buckets are rewritten, so a crash between
- * the two can never leave a trusted stamp over half-written buckets.
+ * Buckets are only rewritten while the stamp does not match (it is
+ * emptied first when it still does), so a crash can never leave a trusted
+ * stamp over half-written buckets.
  *
  * Nothing relies on the index for safety against double allocation: a
  * reservation is an O_EXCL create. Lookups are also verified: each file
@@ -39,7 +42,7 @@
  * The reference walks into our subdirectory and reads these files too;
  * their content (headers with spaces, hex keys, never "\r") can never
  * equal a container ID or "<id>\r\n<ifname>", so it neither matches nor
- * removes them.
+ * removes them, and its GetByID ignores names that are not addresses.
  *
  * When the index directory cannot be used, lookups fall back to scanning
  * (slow, correct).
@@ -64,8 +67,10 @@ struct hl_owner {
 	size_t n;
 };
 
+#define HL_INDEX_BUCKETS 64
+
 struct hl_bucket {
-	uint64_t hash;
+	unsigned id;
 	struct hl_owner *owners;
 	size_t n;
 	bool dirty;
@@ -77,10 +82,11 @@ struct hl_index {
 	int stampfd;
 	bool stamp_valid;
 	long long stamp_ino, stamp_sec, stamp_nsec;
+	size_t stamp_size;   /* bytes in the stamp file */
 	struct hl_bucket *b; /* buckets read or changed by this process */
 	size_t nb;
-	bool rebuilt;	/* once per process is enough */
-	unsigned stats; /* rebuilds done (for tests) */
+	bool rebuilt;	     /* once per process is enough */
+	unsigned n_rebuilds; /* for tests */
 };
 
 /* Open (creating) the index of a locked store, and rebuild it when its
@@ -114,5 +120,7 @@ int hl_index_commit(struct hl_index *ix, struct cni_error *err);
 int hl_index_rebuild(struct hl_index *ix, struct cni_error *err);
 
 uint64_t hl_index_hash(const char *key, size_t len);
+/* The bucket (0..HL_INDEX_BUCKETS-1) an owner key lives in. */
+unsigned hl_index_bucket(const char *key, size_t len);
 
 #endif
