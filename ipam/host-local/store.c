@@ -50,9 +50,12 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bo
 
 	if (asprintf(&path, "%s/%s", data_dir, name) < 0)
 		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-	if (create && mkdir_p(path, err) < 0)
-		return -1;
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0 && errno == ENOENT && create) {
+		if (mkdir_p(path, err) < 0)
+			return -1;
+		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (s->dirfd < 0) {
 		if (!create && (errno == ENOENT || errno == ENOTDIR))
 			return 1;
