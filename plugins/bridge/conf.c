@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The bridge network configuration: parsing and validation. */
+#define _GNU_SOURCE
+#include "bridge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_bridge.h>
+
+#include "cleanup.h"
+#include "cniargs.h"
+
+static const cJSON *obj_field(const cJSON *o, const char *key)
+{
+	const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+	return cJSON_IsNull(v) ? NULL : v;
+}
+
+static int get_bool(const cJSON *root, const char *key, bool *out, struct cni_error *err)
+{
+	return cni_json_bool(root, key, NULL, out, err);
+}
+
+static int get_int(const cJSON *root, const char *key, long min, long max, int *out,
+		   struct cni_error *err)
+{
+	long v = *out;
+	if (cni_json_int(root, key, NULL, min, max, &v, err) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* A "dns" that sets anything replaces the IPAM's (as dnsConfSet). */
+static bool dns_set(const cJSON *dns)
+{
+	const cJSON *d;
+	if (!dns)
+		return false;
+	if (obj_field(dns, "nameservers") || obj_field(dns, "search") || obj_field(dns, "options"))
+		return true;
+	d = obj_field(dns, "domain");
+	return cJSON_IsString(d) && *d->valuestring;
+}
+
+static int mac_from_args(const char *cni_args, struct br_conf *c, struct cni_error *err)
+{
+	static const char *const known[] = {"MAC", NULL};
+	struct cni_args a = {0};
+	const char *v;
+
+	if (!cni_args || !*cni_args)
+		return 0;
+	if (cni_args_parse(cni_args, known, &a, err) < 0) {
+		cni_args_free(&a);
+		return -1;
+	}
+	v = cni_args_get(&a, "MAC");
+	if (v && *v && !(c->mac_args = strdup(v))) {
+		cni_args_free(&a);
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	}
+	cni_args_free(&a);
+	if (c->mac_args)
+		c->mac = c->mac_args;
+	return 0;
+}
+
+static int mac_from_conf(const struct cni_conf *conf, struct br_conf *c, struct cni_error *err)
+{
+	const cJSON *cni = obj_field(conf->args, "cni");
+	const char *m = NULL;
+
+	if (cni && cJSON_IsObject(cni)) {
+		if (cni_json_string(cni, "mac", "args.cni.mac", &m, err) < 0)
+			return -1;
+		if (m && *m)
+			c->mac = m;
+	}
+	m = NULL;
+	if (cni_json_string(conf->runtime_config, "mac", "runtimeConfig.mac", &m, err) < 0)
+		return -1;
+	if (m && *m)
+		c->mac = m;
+	return 0;
+}
+
+int br_conf_load(const struct cni_conf *conf, const char *cni_args, struct br_conf *c,
+		 struct cni_error *err)
+{
+	const cJSON *root = conf->root, *trunk;
+
+	memset(c, 0, sizeof(*c));
+	c->name = conf->name;
+	c->bridge = BR_DEFAULT_NAME;
+	c->preserve_default_vlan = true;
+	if (cni_json_string(root, "bridge", NULL, &c->bridge, err) < 0)
+		return -1;
+	if (!c->bridge || !*c->bridge)
+		c->bridge = BR_DEFAULT_NAME;
+	if (get_bool(root, "isGateway", &c->is_gw, err) < 0 ||
+	    get_bool(root, "isDefaultGateway", &c->is_default_gw, err) < 0 ||
+	    get_bool(root, "forceAddress", &c->force_address, err) < 0 ||
+	    get_bool(root, "ipMasq", &c->ip_masq, err) < 0 ||
+	    get_bool(root, "hairpinMode", &c->hairpin, err) < 0 ||
+	    get_bool(root, "promiscMode", &c->promisc, err) < 0 ||
+	    get_bool(root, "preserveDefaultVlan", &c->preserve_default_vlan, err) < 0 ||
+	    get_bool(root, "macspoofchk", &c->macspoofchk, err) < 0 ||
+	    get_bool(root, "enabledad", &c->enabledad, err) < 0 ||
+	    get_bool(root, "disableContainerInterface", &c->disable_container_iface, err) < 0 ||
+	    get_bool(root, "portIsolation", &c->port_isolation, err) < 0)
+		return -1;
+	if (c->is_default_gw)
+		c->is_gw = true;
+	if (cni_json_string(root, "ipMasqBackend", NULL, &c->ip_masq_backend, err) < 0)
+		return -1;
+	if (get_int(root, "mtu", 0, 65535, &c->mtu, err) < 0)
+		return -1;
+	c->vlan = 0;
+	if (get_int(root, "vlan", -2147483647L, 2147483647L, &c->vlan, err) < 0)
+		return -1;
+	if (c->vlan < 0 || c->vlan > BR_VLAN_MAX)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "invalid VLAN ID %d (must be between 0 and %d)", c->vlan,
+				     BR_VLAN_MAX);
+	trunk = obj_field(root, "vlanTrunk");
+	if (trunk) {
+		c->vlan_trunk_set = true;
+		if (br_vlan_trunk_parse(trunk, &c->trunk, &c->n_trunk, err) < 0)
+			return -1;
+	}
+	/* only access (untagged) or trunk (tagged) ports */
+	if (c->vlan > 0 && c->n_trunk > 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "cannot set vlan and vlanTrunk at the same time");
+	if (conf->ipam && cni_json_string(conf->ipam, "type", "ipam.type", &c->ipam_type, err) < 0)
+		return -1;
+	if (c->ipam_type && !*c->ipam_type)
+		c->ipam_type = NULL;
+	c->has_dns = dns_set(conf->dns);
+	/* MAC precedence: CNI_ARGS < args.cni.mac < runtimeConfig.mac */
+	if (mac_from_args(cni_args, c, err) < 0 || mac_from_conf(conf, c, err) < 0)
+		return -1;
+	return 0;
+}
+
+void br_conf_free(struct br_conf *c)
+{
+	free(c->trunk);
+	free(c->mac_args);
+	c->trunk = NULL;
+	c->mac_args = NULL;
+}
+
+bool br_vlan_filtering(const struct br_conf *c)
+{
+	return c->vlan != 0 || c->vlan_trunk_set;
+}
+
+int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, struct cni_error *err)
+{
+	*has_mac = false;
+	if (c->ipam_type && c->disable_container_iface)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "cannot use IPAM when DisableContainerInterface flag is set");
+	if (c->hairpin && c->promisc)
+		return cni_error_set(
+		    err, CNI_ERR_INVALID_CONFIG,
+		    "cannot set hairpin mode and promiscuous mode at the same time");
+	if (c->ip_masq_backend && strcmp(c->ip_masq_backend, "nftables") != 0) {
+		if (strcmp(c->ip_masq_backend, "iptables") != 0)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "unknown ipMasqBackend \"%s\" (must be \"nftables\")",
+					     c->ip_masq_backend);
+		if (c->ip_masq)
+			return cni_error_set(
+			    err, CNI_ERR_INVALID_CONFIG,
+			    "ipMasqBackend \"iptables\" is not supported: this bridge plugin "
+			    "masquerades with nftables only (use \"nftables\" or omit it)");
+	}
+	if (c->mac) {
+		if (br_parse_mac(c->mac, mac) < 0)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "invalid MAC address \"%s\"", c->mac);
+		if (mac[0] & 1)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "invalid MAC address \"%s\": multicast", c->mac);
+		*has_mac = true;
+	}
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Go's net.ParseMAC, restricted to 6-byte addresses. */
+int br_parse_mac(const char *s, uint8_t mac[6])
+{
+	size_t len = s ? strlen(s) : 0;
+	int i, h, l;
+
+	if (len == 17 && (s[2] == ':' || s[2] == '-')) {
+		for (i = 0; i < 6; i++) {
+			if (i < 5 && s[i * 3 + 2] != s[2])
+				return -1;
+			h = hexval(s[i * 3]);
+			l = hexval(s[i * 3 + 1]);
+			if (h < 0 || l < 0)
+				return -1;
+			mac[i] = (uint8_t)(h << 4 | l);
+		}
+		return 0;
+	}
+	if (len == 14 && s[4] == '.' && s[9] == '.') {
+		for (i = 0; i < 6; i++) {
+			int off = i * 2 + i / 2; /* skip the dots */
+			h = hexval(s[off]);
+			l = hexval(s[off + 1]);
+			if (h < 0 || l < 0)
+				return -1;
+			mac[i] = (uint8_t)(h << 4 | l);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+char *br_format_mac(const uint8_t mac[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+	return buf;
+}
