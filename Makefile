@@ -50,6 +50,9 @@ LIBBR      := $(BUILD)/libbridge.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
 
+# keep unit-test objects (they are intermediates of a pattern rule)
+.SECONDARY:
+
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
 all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
