@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The bridge plugin: a failed ADD leaves the host as it was (no veth, no
+# reservation, no nftables entry), whatever step failed.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load bridge_lib
+
+setup() {
+	br_setup
+	LOG=$D/ipam.log
+}
+teardown() { br_teardown; }
+
+# a test-ipam config answering $D/ipam.json
+tconf() {
+	br_conf '.ipam = {type: "test-ipam"} | '"${1:-.}"
+}
+
+assert_container_clean() {
+	run cns -o link show eth0
+	assert_failure
+	assert_no_veth
+}
+
+@test "rollback: IPAM failure is reported as is; the veth is gone" {
+	br_run ADD "$(tconf)" TEST_IPAM_FAIL="11:no addresses today" TEST_IPAM_LOG="$LOG"
+	assert_failure
+	run jq -r '.code, .msg' <<<"$output"
+	assert_output "$(printf '11\nno addresses today')"
+	assert_container_clean
+	run cat "$LOG"
+	assert_output "ADD $CID eth0"
+}
+
+@test "rollback: IPAM garbage is a delegate error; the veth is gone" {
+	br_run ADD "$(tconf)" TEST_IPAM_GARBAGE=1 TEST_IPAM_FAIL_ON=ADD
+	assert_failure
+	run jq -r '.code' <<<"$output"
+	assert_output 104
+	assert_container_clean
+}
+
+@test "rollback: IPAM with no IPs: error, IPAM DEL called, the veth is gone" {
+	echo '{"cniVersion":"1.0.0","ips":[]}' >"$D/ipam.json"
+	br_run ADD "$(tconf)" TEST_IPAM_RESULT="$D/ipam.json" TEST_IPAM_LOG="$LOG"
+	assert_failure
+	run jq -r '.msg' <<<"$output"
+	assert_output "IPAM plugin returned missing IP config"
+	assert_container_clean
+	run cat "$LOG"
+	assert_output "$(printf 'ADD %s eth0\nDEL %s eth0' "$CID" "$CID")"
+}
+
+@test "rollback: a route the kernel refuses undoes the veth and the reservation" {
+	# the gateway is not on any connected network: "Network is unreachable"
+	br_run ADD "$(br_conf '.ipam.routes = [{dst: "192.168.7.0/24", gw: "172.31.0.1"}]')"
+	assert_failure
+	run jq -r '.msg' <<<"$output"
+	assert_output --partial "failed to add route '192.168.7.0/24 via 172.31.0.1 dev eth0'"
+	assert_container_clean
+	run reservations
+	assert_output ""
+}
+
+@test "rollback: a gateway conflict (no forceAddress) undoes everything" {
+	hns link add "$BR" type bridge
+	hns addr add 10.88.0.99/24 dev "$BR"
+	br_run ADD "$(br_conf)"
+	assert_failure
+	run jq -r '.msg' <<<"$output"
+	assert_output --partial "\"$BR\" already has an IP address different from 10.88.0.1/24"
+	assert_container_clean
+	run reservations
+	assert_output ""
+	run ip -n "$HOSTNS" -4 -o addr show dev "$BR"
+	assert_output --partial "10.88.0.99/24"
+	refute_output --partial "10.88.0.1/"
+}
+
+@test "rollback: the spoof check added before the failure is removed" {
+	br_run ADD "$(tconf '.macspoofchk = true')" TEST_IPAM_FAIL="11:nope"
+	assert_failure
+	assert_container_clean
+	run bash -c "ip netns exec '$HOSTNS' nft list ruleset | grep -c '$CID' || true"
+	assert_output 0
+}
+
+@test "rollback: no masquerade element is left by a failed ADD" {
+	hns link add "$BR" type bridge
+	hns addr add 10.88.0.99/24 dev "$BR"
+	br_run ADD "$(br_conf '.ipMasq = true')"
+	assert_failure
+	assert_container_clean
+	run bash -c "ip netns exec '$HOSTNS' nft list ruleset | grep -c '10.88.0.2' || true"
+	assert_output 0
+}
+
+@test "rollback: a failed ADD then succeeds on retry" {
+	ip -n "${CNS[0]}" link add eth0 type veth peer name eth0p
+	br_run ADD "$(br_conf)"
+	assert_failure
+	ip -n "${CNS[0]}" link del eth0
+	br_run ADD "$(br_conf)"
+	assert_success
+	run jq -r '.ips[0].address' <<<"$output"
+	assert_output "10.88.0.2/24"
+}
