@@ -6,7 +6,7 @@ set -euo pipefail
 
 build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
 runtime=(iproute2 nftables iputils-ping procps)
-test=(bats bats-support bats-assert libcmocka-dev jq util-linux
+test=(bats bats-support bats-assert libcmocka-dev jq util-linux strace
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
 	podman runc busybox-static inotify-tools python3)
 bench=(containernetworking-plugins jq)
