@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The bridge plugin's nftables side (ipMasq, macspoofchk), STATUS and GC.
+# Every table lives in $HOSTNS.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load bridge_lib
+
+setup() { br_setup; }
+teardown() { br_teardown; }
+
+hnft() { ip netns exec "$HOSTNS" nft "$@"; }
+
+@test "nft: ipMasq adds this container's address, owned by it; DEL removes it" {
+	local conf
+	conf=$(br_conf '.ipMasq = true')
+	br_run ADD "$conf"
+	assert_success
+	run hnft list map inet cni_c_bridge masq4
+	assert_output --partial "10.88.0.2 comment \"$NET/$CID/eth0\" : goto masq4-10.88.0.0/24"
+	run hnft list chain inet cni_c_bridge masq4-10.88.0.0/24
+	assert_output --partial "ip daddr != 10.88.0.0/24 ip daddr != 224.0.0.0/4 masquerade"
+	br_run DEL "$conf"
+	assert_success
+	run hnft list map inet cni_c_bridge masq4
+	refute_output --partial "10.88.0.2"
+}
+
+@test "nft: ipMasq with IPv6 uses the masq6 map" {
+	local conf
+	conf=$(br_conf '.ipMasq = true | .ipam = {type: "host-local", dataDir: .ipam.dataDir,
+		ranges: [[{subnet: "10.88.0.0/24"}], [{subnet: "fd00:88::/64"}]]}')
+	br_run ADD "$conf"
+	assert_success
+	run hnft list map inet cni_c_bridge masq6
+	assert_output --partial "fd00:88::2 comment \"$NET/$CID/eth0\""
+	br_run DEL "$conf"
+	assert_success
+	run hnft list map inet cni_c_bridge masq6
+	refute_output --partial "fd00:88::2"
+}
+
+@test "nft: masquerade takes container traffic to an outside network" {
+	# an "outside" netns behind $HOSTNS, with no route back to 10.88/24
+	new_cns out
+	local out=${CNS[-1]}
+	hns link add "o$TAG" type veth peer name uplink netns "$out"
+	hns addr add 192.0.2.1/24 dev "o$TAG"
+	hns link set "o$TAG" up
+	ip -n "$out" addr add 192.0.2.2/24 dev uplink
+	ip -n "$out" link set uplink up
+	br_run ADD "$(br_conf '.isDefaultGateway = true')"
+	assert_success
+	run ip netns exec "${CNS[0]}" ping -c1 -W1 192.0.2.2
+	assert_failure
+	br_run DEL "$(br_conf '.isDefaultGateway = true')"
+	br_run ADD "$(br_conf '.isDefaultGateway = true | .ipMasq = true')"
+	assert_success
+	run ip netns exec "${CNS[0]}" ping -c1 -W2 192.0.2.2
+	assert_success
+}
+
+@test "nft: macspoofchk allows only the container's MAC from its port; DEL removes it" {
+	local conf veth mac
+	conf=$(br_conf '.macspoofchk = true')
+	br_run ADD "$conf"
+	assert_success
+	veth=$(jq -r '.interfaces[1].name' <<<"$output")
+	mac=$(jq -r '.interfaces[2].mac' <<<"$output")
+	run hnft list set bridge cni_c_bridge spoofchk_allowed
+	assert_output --partial "\"$veth\" . $mac comment \"$NET/$CID/eth0\""
+	run ip netns exec "${CNS[0]}" ping -c1 -W2 10.88.0.1
+	assert_success
+	# a spoofed source MAC is dropped at the port
+	cns link set eth0 address 0a:bb:cc:dd:ee:ff
+	ip netns exec "$HOSTNS" ip neigh flush dev "$BR"
+	run ip netns exec "${CNS[0]}" ping -c1 -W1 10.88.0.1
+	assert_failure
+	br_run DEL "$conf"
+	assert_success
+	run hnft list set bridge cni_c_bridge spoofchk_allowed
+	refute_output --partial "$veth"
+}
+
+@test "nft: DEL removes what the reference's iptables backend left for this container" {
+	[ -x "$CNI_TEST_BIN/nftctl" ] || skip "no nftctl"
+	local conf chain
+	conf=$(br_conf '.ipMasq = true')
+	br_run ADD "$conf"
+	assert_success
+	chain=$("$CNI_TEST_BIN/nftctl" legacy-chain "$NET" "$CID")
+	hnft add table ip nat
+	hnft add chain ip nat POSTROUTING '{ type nat hook postrouting priority srcnat; }'
+	hnft add chain ip nat "$chain"
+	hnft add rule ip nat "$chain" ip daddr 10.88.0.0/24 accept
+	hnft add rule ip nat POSTROUTING ip saddr 10.88.0.2 jump "$chain"
+	br_run DEL "$conf"
+	assert_success
+	run hnft list table ip nat
+	refute_output --partial "$chain"
+}
+
+@test "nft: GC keeps the valid attachment and drops the other" {
+	local conf
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true')
+	br_run ADD "$conf"
+	assert_success
+	new_cns 1
+	CID=ctr2-$TAG NETNS_PATH=$NSP br_run ADD "$conf"
+	assert_success
+	CNIVER=1.1.0
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true')
+	conf=$(jq -c --arg c "$CID" '."cni.dev/valid-attachments" = [{containerID: $c, ifname: "eth0"}]' <<<"$conf")
+	br_run GC "$conf"
+	assert_success
+	run hnft list map inet cni_c_bridge masq4
+	assert_output --partial "10.88.0.2 comment \"$NET/$CID/eth0\""
+	refute_output --partial "ctr2-$TAG"
+	run hnft list set bridge cni_c_bridge spoofchk_allowed
+	assert_output --partial "$NET/$CID/eth0"
+	refute_output --partial "ctr2-$TAG"
+	# host-local's GC released the other reservation
+	run reservations
+	assert_output "10.88.0.2"
+}
+
+@test "nft: STATUS asks the IPAM plugin" {
+	CNIVER=1.1.0
+	br_run STATUS "$(br_conf)"
+	assert_success
+	br_run STATUS "$(br_conf '.ipam = {type: "test-ipam"}')" TEST_IPAM_FAIL="50:pool exhausted"
+	assert_failure
+	run jq -r '.code, .msg' <<<"$output"
+	assert_output "$(printf '50\npool exhausted')"
+	br_run STATUS "$(br_conf '.ipam = {}')"
+	assert_success
+}
