@@ -11,7 +11,7 @@
 #define IP_NET_STRLEN 50  /* address + "/128" */
 
 struct ip_addr {
-	int family;   /* AF_INET or AF_INET6; 0 = unset */
+	int family;    /* AF_INET or AF_INET6; 0 = unset */
 	uint8_t b[16]; /* network byte order; IPv4 uses b[0..3] */
 };
 
@@ -30,9 +30,14 @@ int ip_addr_parse(const char *s, struct ip_addr *out);
 /* Parse "10.1.2.3/24"; host bits are kept (use ip_net_network to drop them). */
 int ip_net_parse(const char *s, struct ip_net *out);
 
-/* Format into buf (IP_ADDR_STRLEN / IP_NET_STRLEN); returns buf. */
+/* Format into buf (IP_ADDR_STRLEN / IP_NET_STRLEN); returns buf. Spelled as
+ * Go's net.IP.String() (RFC 5952; an IPv4-mapped address as dotted IPv4;
+ * never glibc's "::1.2.3.4"), as the reference plugins print and name files. */
 char *ip_addr_format(const struct ip_addr *a, char *buf);
 char *ip_net_format(const struct ip_net *n, char *buf);
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes IPv4. */
+void ip_addr_canonicalize(struct ip_addr *a);
 
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
 /* Orders by family, then numerically. */

@@ -103,23 +103,23 @@ int hl_assign_requested(const struct hl_range_set *sets, size_t n_sets, const st
 		if (i == n_sets)
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "requested IP address %s is not in any range set",
-					     hl_ip_string(&req[k], s));
+					     ip_addr_format(&req[k], s));
 		if (ip_addr_equal(&req[k], &sets[i].r[ri].gateway))
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "failed to allocate for range %zu: requested ip %s "
 					     "is subnet's gateway",
-					     i, hl_ip_string(&req[k], s));
+					     i, ip_addr_format(&req[k], s));
 		if (hl_range_is_reserved(&sets[i].r[ri], &req[k]))
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "failed to allocate for range %zu: requested ip %s "
 					     "is the network or broadcast address",
-					     i, hl_ip_string(&req[k], s));
+					     i, ip_addr_format(&req[k], s));
 		if (assign[i] >= 0)
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "requested IP addresses %s and %s are both in range "
 					     "set %zu; one address per range set",
-					     hl_ip_string(&req[assign[i]], o),
-					     hl_ip_string(&req[k], s), i);
+					     ip_addr_format(&req[assign[i]], o),
+					     ip_addr_format(&req[k], s), i);
 		assign[i] = (int)k;
 	}
 	return 0;

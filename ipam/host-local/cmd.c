@@ -79,7 +79,7 @@ static int held_addresses(struct hl_index *ix, const struct owner *o, struct ip_
 		*out = p;
 		for (size_t i = 0; i < nn; i++)
 			if (ip_addr_parse(names[i], &p[*n]) == 0)
-				hl_ip_canonicalize(&p[(*n)++]);
+				ip_addr_canonicalize(&p[(*n)++]);
 		hl_names_free(names, nn);
 	}
 	return 0;
@@ -93,7 +93,7 @@ static void release_reserved(struct hl_store *st, struct hl_index *ix, const str
 	char name[IP_ADDR_STRLEN];
 
 	for (size_t i = 0; i < n; i++) {
-		hl_ip_string(&got[i], name);
+		ip_addr_format(&got[i], name);
 		if (hl_store_remove(st, name, &e) < 0 ||
 		    hl_index_remove(ix, o->key, o->keylen, name, &e) < 0) {
 			fprintf(stderr, "host-local: releasing %s: %s\n", name, e.msg);
@@ -126,7 +126,7 @@ static int reserve_one(const struct hl_config *c, size_t i, int req, struct hl_s
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "failed to allocate for range %zu: requested IP "
 					     "address %s is not available in range set %s",
-					     i, hl_ip_string(ip, s), ss ? ss : "");
+					     i, ip_addr_format(ip, s), ss ? ss : "");
 		}
 		return 0;
 	}
@@ -136,7 +136,7 @@ static int reserve_one(const struct hl_config *c, size_t i, int req, struct hl_s
 			return cni_error_set(err, CNI_ERR_IPAM,
 					     "failed to allocate for range %zu: %s has been "
 					     "allocated to %s, duplicate allocation is not allowed",
-					     i, hl_ip_string(&held[k], s), o->legacy);
+					     i, ip_addr_format(&held[k], s), o->legacy);
 	ret = hl_allocate(set, hl_store_read_last(st, i, &last) == 0 ? &last : NULL, try_reserve,
 			  &rc, ip, NULL, err);
 	if (ret < 0)
@@ -199,7 +199,7 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		if (reserve_one(&c, i, assign[i], &st, &o, held, n_held, &got[n_got], err) < 0)
 			goto fail;
 		n_got++;
-		if (hl_index_add(&ix, o.key, o.keylen, hl_ip_string(&got[i], name), err) < 0 ||
+		if (hl_index_add(&ix, o.key, o.keylen, ip_addr_format(&got[i], name), err) < 0 ||
 		    hl_store_write_last(&st, i, &got[i], err) < 0)
 			goto fail;
 	}
@@ -408,7 +408,7 @@ int hl_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct
 		hl_iter_init(&it, &c.sets[i],
 			     hl_store_read_last(&st, i, &last) == 0 ? &last : NULL);
 		while (!free_found && hl_iter_next(&it, &ip, NULL))
-			free_found = !hl_store_exists(&st, hl_ip_string(&ip, name));
+			free_found = !hl_store_exists(&st, ip_addr_format(&ip, name));
 		if (!free_found) {
 			cleanup_free char *ss = hl_range_set_string(&c.sets[i]);
 			return cni_error_set(err, CNI_ERR_NOT_AVAILABLE,

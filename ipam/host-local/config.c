@@ -33,7 +33,7 @@ static int parse_addr_field(const cJSON *obj, const char *key, const char *where
 	if (ip_addr_parse(s, out) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: invalid IP address \"%s\"",
 				     what, s);
-	hl_ip_canonicalize(out);
+	ip_addr_canonicalize(out);
 	return 0;
 }
 
@@ -162,7 +162,7 @@ static int parse_route(const cJSON *obj, const char *where, bool v110, struct cn
 	if (ip_net_parse(s, &rt->dst) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: invalid CIDR address \"%s\"",
 				     what, s);
-	hl_ip_canonicalize(&rt->dst.ip);
+	ip_addr_canonicalize(&rt->dst.ip);
 	if (parse_addr_field(obj, "gw", where, &rt->gw, err) < 0)
 		return -1;
 	/* 1.1.0 fields; an older config cannot print them, and the reference

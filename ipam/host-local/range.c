@@ -13,14 +13,14 @@ static int check_in_subnet(const struct hl_range *r, const struct ip_addr *a, co
 {
 	char as[IP_ADDR_STRLEN], ns[IP_NET_STRLEN], ip[IP_ADDR_STRLEN];
 
-	snprintf(ns, sizeof(ns), "%s/%d", hl_ip_string(&r->subnet.ip, ip), r->subnet.prefix);
+	snprintf(ns, sizeof(ns), "%s/%d", ip_addr_format(&r->subnet.ip, ip), r->subnet.prefix);
 	if (a->family != r->subnet.ip.family)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "%s.%s: IP %s is not the same protocol as subnet %s", r->where,
-				     field, hl_ip_string(a, as), ns);
+				     field, ip_addr_format(a, as), ns);
 	if (!ip_net_contains(&r->subnet, a))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s.%s: %s not in network %s",
-				     r->where, field, hl_ip_string(a, as), ns);
+				     r->where, field, ip_addr_format(a, as), ns);
 	return 0;
 }
 
@@ -33,7 +33,7 @@ int hl_range_canonicalize(struct hl_range *r, struct cni_error *err)
 	if (fam != AF_INET && fam != AF_INET6)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s.subnet: missing", r->where);
 	ip_net_network(&r->subnet, &r->subnet);
-	snprintf(ns, sizeof(ns), "%s/%d", hl_ip_string(&r->subnet.ip, s1), r->subnet.prefix);
+	snprintf(ns, sizeof(ns), "%s/%d", ip_addr_format(&r->subnet.ip, s1), r->subnet.prefix);
 	/* network, gateway, one address, broadcast: fewer than 4 is useless */
 	if (r->subnet.prefix > ip_addr_len(fam) * 8 - 2)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
@@ -66,8 +66,8 @@ int hl_range_canonicalize(struct hl_range *r, struct cni_error *err)
 		if (ip_addr_cmp(&r->end, &r->start) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "%s.rangeEnd: %s is in network %s but before start %s",
-					     r->where, hl_ip_string(&r->end, s1), ns,
-					     hl_ip_string(&r->start, s2));
+					     r->where, ip_addr_format(&r->end, s1), ns,
+					     ip_addr_format(&r->start, s2));
 	}
 	return 0;
 }
@@ -102,8 +102,8 @@ char *hl_range_string(const struct hl_range *r, char *buf)
 {
 	char s[IP_ADDR_STRLEN], e[IP_ADDR_STRLEN];
 
-	snprintf(buf, HL_RANGE_STRLEN, "%s-%s", hl_ip_string(&r->start, s),
-		 hl_ip_string(&r->end, e));
+	snprintf(buf, HL_RANGE_STRLEN, "%s-%s", ip_addr_format(&r->start, s),
+		 ip_addr_format(&r->end, e));
 	return buf;
 }
 

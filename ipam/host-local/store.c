@@ -140,7 +140,7 @@ int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *k
 	cleanup_close int fd = -1;
 	int e;
 
-	hl_ip_string(ip, name);
+	ip_addr_format(ip, name);
 	/* The existence check and the claim in one step: O_EXCL. */
 	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == EEXIST)
@@ -247,7 +247,7 @@ int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip
 	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
-	hl_ip_string(ip, addr);
+	ip_addr_format(ip, addr);
 	if (write_all(fd, addr, strlen(addr)) < 0 || close(steal_fd(&fd)) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
 					   name);
@@ -269,7 +269,7 @@ int hl_store_read_last(struct hl_store *s, size_t set, struct ip_addr *out)
 	/* net.ParseIP on the raw bytes: no trimming */
 	if (ip_addr_parse(buf, out) < 0)
 		return -1;
-	hl_ip_canonicalize(out);
+	ip_addr_canonicalize(out);
 	return 0;
 }
 
@@ -309,7 +309,7 @@ int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
 			    !S_ISREG(st.st_mode))
 				continue;
 		}
-		hl_ip_canonicalize(&ip);
+		ip_addr_canonicalize(&ip);
 		if (read_owner) {
 			int r = hl_store_read_owner(s, de->d_name, &key, &keylen, err);
 			if (r < 0) {

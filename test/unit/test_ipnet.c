@@ -43,9 +43,20 @@ test_addr_parse_format(void **state)
 	assert_addr(a, "fd00::1"); /* canonical lower-case, compressed */
 	a = A("::ffff:10.0.0.1");
 	assert_int_equal(a.family, AF_INET6); /* mapped stays IPv6 */
-	assert_addr(a, "::ffff:10.0.0.1");
+	assert_addr(a, "10.0.0.1"); /* printed as Go does */
+	ip_addr_canonicalize(&a);
+	assert_int_equal(a.family, AF_INET);
+	assert_addr(a, "10.0.0.1");
 	a = A("::");
 	assert_addr(a, "::");
+	a = A("::1.2.3.4"); /* glibc would print "::1.2.3.4"; Go does not */
+	assert_addr(a, "::102:304");
+	a = A("1:0:0:2:0:0:0:3"); /* longest zero run wins */
+	assert_addr(a, "1:0:0:2::3");
+	a = A("1:0:0:2:0:0:3:4"); /* first run on a tie */
+	assert_addr(a, "1::2:0:0:3:4");
+	a = A("1:2:3:4:5:6:0:8"); /* a single zero group is not compressed */
+	assert_addr(a, "1:2:3:4:5:6:0:8");
 
 	const char *bad[] = {"",	"10.1.2",  "10.1.2.256", "10.1.2.3/24",
 			     "1::2::3", "fd00::g", " 10.1.2.3",	 "010.1.2.3x"};
