@@ -17,7 +17,7 @@
 static struct ip_addr A(const char *s) {
 	struct ip_addr a;
 	assert_int_equal(ip_addr_parse(s, &a), 0);
-	hl_ip_canonicalize(&a);
+	ip_addr_canonicalize(&a);
 	return a;
 }
 
@@ -71,7 +71,7 @@ static char *walk(const struct hl_range_set *s, const char *last)
 	out[0] = '\0';
 	while (hl_iter_next(&it, &a, NULL) && guard++ < 200)
 		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? " " : "",
-					hl_ip_string(&a, b));
+					ip_addr_format(&a, b));
 	assert_true(guard < 200);
 	assert_false(hl_iter_next(&it, &a, NULL)); /* stays done */
 	return out;
@@ -189,7 +189,7 @@ static void test_allocate_until_exhausted(void **state)
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(
 		    hl_allocate(&s, i ? &last : NULL, fake_reserve, &f, &got, &idx, &err), 1);
-		assert_string_equal(hl_ip_string(&got, b), want[i]);
+		assert_string_equal(ip_addr_format(&got, b), want[i]);
 		assert_int_equal(idx, (size_t)i);
 		last = got;
 	}
@@ -215,7 +215,7 @@ static void test_allocate_skips_taken_v6(void **state)
 	f.taken[f.n++] = A("fd00::11");
 	f.taken[f.n++] = A("fd00::12");
 	assert_int_equal(hl_allocate(&s, &last, fake_reserve, &f, &got, NULL, &err), 1);
-	assert_string_equal(hl_ip_string(&got, b), "fd00::13");
+	assert_string_equal(ip_addr_format(&got, b), "fd00::13");
 	hl_range_set_free(&s);
 }
 

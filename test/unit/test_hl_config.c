@@ -21,7 +21,7 @@
 	do {                                                                                       \
 		char b_[IP_ADDR_STRLEN];                                                           \
 		struct ip_addr a_ = (a);                                                           \
-		assert_string_equal(hl_ip_string(&a_, b_), (str));                                 \
+		assert_string_equal(ip_addr_format(&a_, b_), (str));                               \
 	} while (0)
 
 static struct cni_conf conf;

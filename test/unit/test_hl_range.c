@@ -17,7 +17,7 @@
 static struct ip_addr A(const char *s) {
 	struct ip_addr a;
 	assert_int_equal(ip_addr_parse(s, &a), 0);
-	hl_ip_canonicalize(&a);
+	ip_addr_canonicalize(&a);
 	return a;
 }
 
@@ -25,7 +25,7 @@ static struct ip_addr A(const char *s) {
 	do {                                                                                       \
 		char b_[IP_ADDR_STRLEN];                                                           \
 		struct ip_addr a_ = (a);                                                           \
-		assert_string_equal(hl_ip_string(&a_, b_), (str));                                 \
+		assert_string_equal(ip_addr_format(&a_, b_), (str));                               \
 	} while (0)
 
 /* A range from strings; NULL = not configured. */
