@@ -13,10 +13,12 @@
 
 static bool has_default_route(const struct cni_result *r, int family)
 {
+	static const uint8_t zero[16];
+
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct cni_route *rt = &r->routes[i];
 		if (rt->dst.ip.family == family && rt->dst.prefix == 0 && rt->gw.family &&
-		    !ip_addr_is_set(&rt->dst.ip))
+		    memcmp(rt->dst.ip.b, zero, ip_addr_len(family)) == 0)
 			return true;
 	}
 	return false;
