@@ -79,8 +79,9 @@ static struct {
 	int rounds;		/* throughput rounds per impl */
 	int scale[16];		/* existing containers on the bridge */
 	int nscale;
-	int scale_n; /* samples per scale level */
-	int rss_n;   /* host-local-alone ADDs for its RSS */
+	int scale_n;   /* samples per scale level */
+	int rss_n;     /* host-local-alone ADDs for its RSS */
+	int settle_ms; /* pause before each timed sequential call */
 	int json;
 	const char *json_out; /* also write the JSON here */
 	const char *label;    /* free text shown in the header */
@@ -725,16 +726,24 @@ static int slot_bg(void)
 
 /* n ADD+DEL pairs of one container on slot 0 for each implementation,
  * alternating which goes first. add/del: [impl][n] (may be NULL). */
+static void settle(void)
+{
+	if (opt.settle_ms)
+		usleep((useconds_t)opt.settle_ms * 1000);
+}
+
 static void latency_pairs(int n, struct sample *add[NIMPL], struct sample *del[NIMPL])
 {
 	for (int i = 0; i < n; i++) {
 		int first = i & 1 ? OURS : REF;
 		for (int k = 0; k < NIMPL; k++) {
 			int im = k ? !first : first;
+			settle();
 			call(im, OP_ADD, SLOT_SEQ, 1, 1, add ? &add[im][i] : NULL);
 		}
 		for (int k = 0; k < NIMPL; k++) {
 			int im = k ? !first : first;
+			settle();
 			call(im, OP_DEL, SLOT_SEQ, 1, 1, del ? &del[im][i] : NULL);
 		}
 	}
@@ -1042,6 +1051,8 @@ static void print_table(const struct results *r)
 	       opt.n, opt.warmup, opt.par, opt.rounds, opt.tput_ops);
 	for (int i = 0; i < opt.nscale; i++)
 		printf("%s%d", i ? "," : " ", opt.scale[i]);
+	if (opt.settle_ms)
+		printf(", %d ms pause before each sequential call", opt.settle_ms);
 	printf(" (%d samples each), %.0f s%s%s\n", opt.scale_n, r->total_s, opt.label ? ", " : "",
 	       opt.label ? opt.label : "");
 	printf("  config:    bridge isGateway+ipMasq+hairpinMode, host-local " SUBNET
@@ -1162,8 +1173,8 @@ static void print_json(FILE *f, const struct results *r)
 	jstr(f, opt.dir[OURS]);
 	fprintf(f,
 		"},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
-		"\"rounds\": %d, \"scale_n\": %d, \"scale\": [",
-		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n);
+		"\"rounds\": %d, \"scale_n\": %d, \"settle_ms\": %d, \"scale\": [",
+		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n, opt.settle_ms);
 	for (int i = 0; i < opt.nscale; i++)
 		fprintf(f, "%s%d", i ? ", " : "", opt.scale[i]);
 	fprintf(f, "]},\n  \"units\": {\"latency\": \"ms\", \"throughput\": \"ops/s\", "
@@ -1219,7 +1230,7 @@ static void usage(void)
 	fprintf(stderr, "usage: cni-bench --tmp DIR --ours DIR [--ref DIR] [--n N] [--warmup N]\n"
 			"                 [--par P] [--tput-ops M] [--rounds R] [--scale L,L,..]\n"
 			"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
-			"                 [--label TEXT]\n");
+			"                 [--settle-ms MS] [--label TEXT]\n");
 	exit(2);
 }
 
@@ -1277,6 +1288,8 @@ int main(int argc, char **argv)
 			opt.scale_n = parse_int(v, 1);
 		else if (ARG("--rss-n"))
 			opt.rss_n = parse_int(v, 1);
+		else if (ARG("--settle-ms"))
+			opt.settle_ms = parse_int(v, 0);
 		else if (ARG("--json-out"))
 			opt.json_out = v;
 		else if (ARG("--label"))
