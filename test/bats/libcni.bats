@@ -382,6 +382,26 @@ lifecycle() {
 	fi
 }
 
+@test "libcni: upgrade in place: ADD by the reference plugins, CHECK and DEL by ours" {
+	write_list 1.0.0 "$(bridge_conf 1.0.0 '.ipMasq = true')"
+	new_ctr u
+	CID=u-$TAG
+	# the containers of a node set up before our binaries were installed
+	local save=$CNI_TEST_BIN
+	CNI_TEST_BIN=$REF_BIN cni_ok add "$NSP"
+	CNI_TEST_BIN=$save
+	local ip
+	ip=$(res_ip4)
+	run ip netns exec "$HOSTNS" iptables -t nat -S POSTROUTING
+	assert_output --partial "$ip"
+	cni_ok check "$NSP"
+	cni_ok del "$NSP"
+	assert_detached "$NS" "$ip" "$CID"
+	run ip netns exec "$HOSTNS" iptables-save -t nat
+	refute_output --partial "$ip"
+	refute_output --regexp 'CNI-[0-9a-f]{24}'
+}
+
 @test "libcni: a requested address via CNI_ARGS IP= and via the ips capability" {
 	write_list 1.0.0 "$(bridge_conf 1.0.0 '.capabilities = {ips: true}')"
 	new_ctr s1
