@@ -31,7 +31,7 @@ PY=/usr/bin/python3
 if [ -t 1 ]; then
 	B=$'\e[1m' C=$'\e[36m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'
 else
-	B= C= G= R= N=
+	B='' C='' G='' R='' N=''
 fi
 
 die() {

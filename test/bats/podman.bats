@@ -151,7 +151,7 @@ teardown_file() {
 		done
 	fi
 	# any mount podman left under the temp dir (shm of a container)
-	grep -o " $D[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+	grep -o " ${D}[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf "$D"
 }
 
