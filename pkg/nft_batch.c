@@ -180,8 +180,6 @@ struct nlmsghdr *nft_msgs_add(struct nft_msgs *m, uint16_t type, uint16_t family
 		return NULL;
 	}
 	m->what[m->n++] = w;
-	if (!m->batch)
-		flags |= NLM_F_ACK;
 	nlh = nftnl_nlmsg_build_hdr(m->buf + m->len, type, family, flags, 0);
 	m->open = m->len;
 	m->last = m->len;
@@ -204,6 +202,16 @@ struct answers {
 };
 
 /* Process one datagram of answers. */
+static void terminate(struct answers *a, uint32_t i)
+{
+	if (a->done[i])
+		return;
+	a->done[i] = 1;
+	if (a->want_last ? i == a->count - 1 : a->pending > 0)
+		a->pending = a->want_last ? 0 : a->pending - 1;
+}
+
+/* Process one datagram of answers. */
 static int process(struct answers *a, const char *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
@@ -219,30 +227,47 @@ static int process(struct answers *a, const char *buf, size_t len)
 				return -EBADMSG;
 			if (e->error && !a->res[i])
 				a->res[i] = e->error;
-			if (!a->done[i]) {
-				a->done[i] = 1;
-				if (a->want_last ? i == a->count - 1 : a->pending > 0)
-					a->pending = a->want_last ? 0 : a->pending - 1;
-			}
+			terminate(a, i);
 			/* a refused BEGIN (no nf_tables, ENOMEM): nothing else follows */
 			if (a->want_last && i == 0 && e->error)
 				a->stop = true;
 			continue;
 		}
-		if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !a->cb)
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 			continue;
-		if (i >= a->idx_shift && a->cb(nlh, i - a->idx_shift, a->data) < 0)
+		if (a->cb && i >= a->idx_shift && a->cb(nlh, i - a->idx_shift, a->data) < 0)
 			return -ECANCELED;
+		/* a plain GET (no ACK asked) is answered by exactly one message */
+		if (!a->want_last)
+			terminate(a, i);
 	}
 	return 0;
 }
 
+#define SLOTS 8 /* answers read per recvmmsg() for plain requests */
+
 static int recv_answers(struct nft_sock *s, struct answers *a, struct cni_error *err)
 {
 	int fd = mnl_socket_get_fd(s->nl);
+	/* a batch may echo a refused 64K message: one big slot; requests'
+	 * answers are small: several per syscall */
+	unsigned int slots = a->want_last ? 1 : SLOTS;
+	size_t slot = RBUF_SIZE / slots;
+	struct mmsghdr mm[SLOTS];
+	struct iovec iov[SLOTS];
 
 	while (a->pending && !a->stop) {
-		ssize_t r = recv(fd, s->rbuf, RBUF_SIZE, MSG_DONTWAIT);
+		unsigned int want = a->pending < slots ? a->pending : slots;
+		int r;
+
+		memset(mm, 0, sizeof(mm));
+		for (unsigned int j = 0; j < want; j++) {
+			iov[j].iov_base = s->rbuf + j * slot;
+			iov[j].iov_len = slot;
+			mm[j].msg_hdr.msg_iov = &iov[j];
+			mm[j].msg_hdr.msg_iovlen = 1;
+		}
+		r = recvmmsg(fd, mm, want, MSG_DONTWAIT, NULL);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd p = {.fd = fd, .events = POLLIN};
 			int pr = poll(&p, 1, ANSWER_TIMEOUT_MS);
@@ -261,12 +286,18 @@ static int recv_answers(struct nft_sock *s, struct answers *a, struct cni_error 
 			return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno,
 						   "nftables: reading the kernel's answer");
 		}
-		int rc = process(a, s->rbuf, (size_t)r);
-		if (rc == -ECANCELED)
-			return -1; /* the callback filled err */
-		if (rc < 0)
-			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -rc,
-						   "nftables: malformed answer");
+		for (int j = 0; j < r; j++) {
+			int rc;
+			if (mm[j].msg_hdr.msg_flags & MSG_TRUNC)
+				return cni_error_set(err, CNI_ERR_NFTABLES,
+						     "nftables: answer too large");
+			rc = process(a, iov[j].iov_base, mm[j].msg_len);
+			if (rc == -ECANCELED)
+				return -1; /* the callback filled err */
+			if (rc < 0)
+				return cni_error_set_errno(err, CNI_ERR_NFTABLES, -rc,
+							   "nftables: malformed answer");
+		}
 	}
 	return 0;
 }

@@ -105,21 +105,6 @@ static int dump_matching(struct nft_sock *s, uint16_t family, const char *table,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int get_chain_msg(struct nft_msgs *m, uint16_t family, const char *table, const char *chain)
-{
-	cleanup_nftnl_chain struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!c || nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain) < 0)
-		return -1;
-	nlh = nft_msgs_add(m, NFT_MSG_GETCHAIN, family, 0, 1024, "get chain %s %s", table, chain);
-	if (!nlh)
-		return -1;
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	return 0;
-}
-
 static int legacy_once(struct nft_sock *s, const char *network, const char *cid, const char *ifname,
 		       const char *chain, int *kerr, struct cni_error *err)
 {
@@ -132,9 +117,9 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 	/* which of ip nat CNI-x, ip6 nat CNI-x, inet cni_plugins_masquerade
 	 * masq_checks exist? */
 	nft_msgs_init(&q, s, false);
-	if (get_chain_msg(&q, NFPROTO_IPV4, "nat", chain) < 0 ||
-	    get_chain_msg(&q, NFPROTO_IPV6, "nat", chain) < 0 ||
-	    get_chain_msg(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
+	if (nft_put_get_chain(&q, NFPROTO_IPV4, "nat", chain) < 0 ||
+	    nft_put_get_chain(&q, NFPROTO_IPV6, "nat", chain) < 0 ||
+	    nft_put_get_chain(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
 		return nft_oom(err);
 	if (nft_msgs_request(s, &q, NULL, NULL, res, err) < 0)
 		return -1;

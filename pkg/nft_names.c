@@ -37,7 +37,7 @@ void nft_spoofchk_key(const char *cid, const char *ifname, char key[16])
 	sha512_hex(parts, 3, 15, key); /* 15 digits + NUL: a valid ifname */
 }
 
-char *nft_masq_chain_name(const struct ip_net *subnet, char *buf)
+char *nft_masq_set_name(const struct ip_net *subnet, char *buf)
 {
 	char s[IP_NET_STRLEN];
 	struct ip_net n;

@@ -21,6 +21,8 @@
 #define ELEM_ROOM 1024	       /* one element: key, data, chain, comment */
 #define ELEMS_ROOM (70 * 1024) /* a packed element list (<= 64K nest) */
 
+static struct nftnl_set *elem_set(const char *table, const char *set);
+
 static const char *fam(uint16_t family)
 {
 	switch (family) {
@@ -94,6 +96,18 @@ int nft_put_del_chain(struct nft_msgs *m, uint16_t family, const char *table, co
 	return put_chain(m, NFT_MSG_DELCHAIN, 0, family, table, chain, NULL, 0, 0, "delete");
 }
 
+int nft_put_get_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain)
+{
+	return put_chain(m, NFT_MSG_GETCHAIN, 0, family, table, chain, NULL, 0, 0, "get");
+}
+
+int nft_put_new_chain_excl(struct nft_msgs *m, uint16_t family, const char *table,
+			   const char *chain)
+{
+	return put_chain(m, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, family, table, chain, NULL,
+			 0, 0, "create");
+}
+
 int nft_put_flush_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain)
 {
 	cleanup_nftnl_rule struct nftnl_rule *r = nftnl_rule_alloc();
@@ -111,8 +125,8 @@ int nft_put_flush_chain(struct nft_msgs *m, uint16_t family, const char *table, 
 	return 0;
 }
 
-int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
-		const struct nft_set_def *def)
+static int put_set(struct nft_msgs *m, uint16_t flags, uint16_t family, const char *table,
+		   const struct nft_set_def *def)
 {
 	cleanup_nftnl_set struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -143,8 +157,36 @@ int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
 		if (rc < 0)
 			return -1;
 	}
-	nlh = nft_msgs_add(m, NFT_MSG_NEWSET, family, NLM_F_CREATE, MSG_ROOM, "add %s %s %s %s",
-			   def->data_type ? "map" : "set", fam(family), table, def->name);
+	nlh = nft_msgs_add(m, NFT_MSG_NEWSET, family, flags, MSG_ROOM, "%s %s %s %s %s",
+			   flags & NLM_F_EXCL ? "create" : "add", def->data_type ? "map" : "set",
+			   fam(family), table, def->name);
+	if (!nlh)
+		return -1;
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	return 0;
+}
+
+int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
+		const struct nft_set_def *def)
+{
+	return put_set(m, NLM_F_CREATE, family, table, def);
+}
+
+int nft_put_set_excl(struct nft_msgs *m, uint16_t family, const char *table,
+		     const struct nft_set_def *def)
+{
+	return put_set(m, NLM_F_CREATE | NLM_F_EXCL, family, table, def);
+}
+
+int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+{
+	cleanup_nftnl_set struct nftnl_set *s = elem_set(table, name);
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -1;
+	nlh = nft_msgs_add(m, NFT_MSG_GETSET, family, 0, MSG_ROOM, "get set %s %s %s", fam(family),
+			   table, name);
 	if (!nlh)
 		return -1;
 	nftnl_set_nlmsg_build_payload(nlh, s);
@@ -676,4 +718,43 @@ int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const
 {
 	struct dump_named d = {table, chain, NULL, cb, data};
 	return nft_dump(s, NFT_MSG_GETRULE, family, dump_rules_build, dump_rules_cb, &d, err);
+}
+
+struct dump_sets {
+	const char *table;
+	int (*cb)(const char *name, void *data);
+	void *data;
+};
+
+static int dump_sets_cb(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	struct dump_sets *d = data;
+	cleanup_nftnl_set struct nftnl_set *s = nftnl_set_alloc();
+	const char *t, *name;
+
+	(void)idx;
+	if (!s || nftnl_set_nlmsg_parse(nlh, s) < 0)
+		return 0;
+	t = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	if (!t || !name || strcmp(t, d->table) != 0)
+		return 0;
+	return d->cb(name, d->data);
+}
+
+static void dump_sets_build(struct nlmsghdr *nlh, void *data)
+{
+	struct dump_sets *d = data;
+	cleanup_nftnl_set struct nftnl_set *s = nftnl_set_alloc();
+
+	/* the kernel filters a set dump on the table */
+	if (s && nftnl_set_set_str(s, NFTNL_SET_TABLE, d->table) == 0)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+}
+
+int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
+		  int (*cb)(const char *name, void *data), void *data, struct cni_error *err)
+{
+	struct dump_sets d = {table, cb, data};
+	return nft_dump(s, NFT_MSG_GETSET, family, dump_sets_build, dump_sets_cb, &d, err);
 }

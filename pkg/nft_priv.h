@@ -42,10 +42,10 @@ bool nft_owner_in_network(const char *owner, const char *network);
 /* Spoof-check index key: 15 hex digits of sha512("cid/ifname") in a
  * 16-byte NUL-padded ifname-typed key. */
 void nft_spoofchk_key(const char *cid, const char *ifname, char key[16]);
-/* Per-subnet masquerade chain: "masq4-10.1.2.0/24", "masq6-fd00__/64"
+/* Per-subnet masquerade set: "masq4-10.1.2.0/24", "masq6-fd00__/64"
  * (':' -> '_' so nft can parse its own listing). buf: NFT_CHAIN_NAME_MAX. */
 #define NFT_CHAIN_NAME_MAX 64
-char *nft_masq_chain_name(const struct ip_net *subnet, char *buf);
+char *nft_masq_set_name(const struct ip_net *subnet, char *buf);
 /* The reference's iptables chain: "CNI-" + sha512(network + cid)[:24]. */
 char *nft_legacy_chain_name(const char *network, const char *cid, char buf[29]);
 /* The reference's nftables rule comment prefix:
@@ -101,8 +101,9 @@ struct nlmsghdr *nft_msgs_add(struct nft_msgs *m, uint16_t type, uint16_t family
 /* Called for each data message; idx is the message it answers. */
 typedef int (*nft_data_cb)(const struct nlmsghdr *nlh, uint32_t idx, void *data);
 
-/* Send plain requests (each flagged NLM_F_ACK by nft_msgs_add); results[i]
- * gets 0 or -errno for message i. -1 only if the exchange itself failed. */
+/* Send plain GET requests: each is answered by one message (the object,
+ * passed to cb) or an error; results[i] gets 0 or -errno for message i.
+ * -1 only if the exchange itself failed. */
 int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, void *data,
 		     int *results, struct cni_error *err);
 /* Send a batch (closing it); 0 when committed, else -1 with err naming
@@ -170,9 +171,17 @@ int nft_put_base_chain(struct nft_msgs *m, uint16_t family, const char *table, c
 int nft_put_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
 int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
 		const struct nft_set_def *def);
+/* Create a set only if absent (EEXIST otherwise); GET one (exists?). */
+int nft_put_set_excl(struct nft_msgs *m, uint16_t family, const char *table,
+		     const struct nft_set_def *def);
+int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name);
 /* Flush a chain (delete all its rules) / delete a chain. */
 int nft_put_flush_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
 int nft_put_del_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
+/* GET a chain (does it exist?) / create a regular chain only if absent. */
+int nft_put_get_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
+int nft_put_new_chain_excl(struct nft_msgs *m, uint16_t family, const char *table,
+			   const char *chain);
 /* Append rule r (its table/chain/family set by the caller). */
 int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what);
 int nft_put_del_rule(struct nft_msgs *m, uint16_t family, const char *table, const char *chain,
@@ -218,6 +227,11 @@ int nft_x_daddr_not_in(struct nftnl_rule *r, const struct ip_net *net);
 /* A new rule for family/table/chain (NULL on ENOMEM). */
 struct nftnl_rule *nft_rule_new(uint16_t family, const char *table, const char *chain);
 
+/* Queue the deletion of every masquerade element pick() selects, over all
+ * the per-subnet sets (nft_masq.c). 0, -EINTR or -1. */
+int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
+			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
+			   struct cni_error *err);
 /* GC of the spoof check: queue the deletion of every element of its sets
  * that stale() selects (nft_spoofchk.c). 0, -EINTR or -1. */
 int nft_spoofchk_gc_put(struct nft_sock *s, struct nft_msgs *m,
@@ -227,6 +241,9 @@ int nft_spoofchk_gc_put(struct nft_sock *s, struct nft_msgs *m,
 /* Dump the chains of family/table: cb(name) each. As nft_dump(). */
 int nft_dump_chains(struct nft_sock *s, uint16_t family, const char *table,
 		    int (*cb)(const char *name, void *data), void *data, struct cni_error *err);
+/* Dump the sets of family/table: cb(name) each. As nft_dump(). */
+int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
+		  int (*cb)(const char *name, void *data), void *data, struct cni_error *err);
 /* Dump the rules of family/table/chain: cb(rule) each. As nft_dump(). */
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);

@@ -172,17 +172,24 @@ static int got_elem(const struct nft_elem *e, void *data)
 	return 0;
 }
 
+struct query {
+	struct got *got;
+	size_t n; /* answers 0..n-1 are elements, then the chain */
+};
+
 static int got_msg(const struct nlmsghdr *nlh, uint32_t idx, void *data)
 {
-	struct got *g = data;
-	return nft_parse_elems(nlh, got_elem, &g[idx]);
+	struct query *q = data;
+	return idx < q->n ? nft_parse_elems(nlh, got_elem, &q->got[idx]) : 0;
 }
 
-/* got[i] = element keys[i] of sets[i], if present. */
+/* got[i] = element keys[i] of sets[i], if present; with base != NULL also
+ * whether chain prerouting exists. */
 static int get_elems(struct nft_sock *s, const char *const *sets, const struct nft_elem *keys,
-		     size_t n, struct got *got, struct cni_error *err)
+		     size_t n, struct got *got, bool *base, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
+	struct query q = {got, n};
 	int res[4];
 
 	nft_msgs_init(&m, s, false);
@@ -190,12 +197,16 @@ static int get_elems(struct nft_sock *s, const char *const *sets, const struct n
 	for (size_t i = 0; i < n; i++)
 		if (put(&m, NFT_MSG_GETSETELEM, 0, sets[i], &keys[i], "") < 0)
 			return nft_oom(err);
-	if (nft_msgs_request(s, &m, got_msg, got, res, err) < 0)
+	if (base && nft_put_get_chain(&m, NFPROTO_BRIDGE, NFT_TABLE, CHAIN_PRE) < 0)
+		return nft_oom(err);
+	if (nft_msgs_request(s, &m, got_msg, &q, res, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < m.n; i++)
 		if (res[i] < 0 && res[i] != -ENOENT)
 			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i],
 						   "nftables: cannot %s", m.what[i]);
+	if (base)
+		*base = res[n] == 0;
 	return 0;
 }
 
@@ -212,9 +223,14 @@ static bool owner_split(const char *owner, char *cid, size_t cidsz, char *ifn)
 	return true;
 }
 
+/* As for masquerade: the steady state only adds elements (nothing for the
+ * kernel to free after an RCU grace period); the fixed part is made when
+ * missing, remade with repair. */
 static int add_once(struct nft_sock *s, const char *owner, const char *cid, const char *ifname,
-		    const char *veth, const uint8_t mac[6], int *kerr, struct cni_error *err)
+		    const char *veth, const uint8_t mac[6], bool repair, int *kerr,
+		    struct cni_error *err)
 {
+	bool base = false;
 	const char *sets[2] = {OWNERS, PORTS};
 	struct nft_elem keys[2], eo, ep, ea;
 	struct got got[2], other;
@@ -223,7 +239,7 @@ static int add_once(struct nft_sock *s, const char *owner, const char *cid, cons
 
 	owners_elem(&keys[0], cid, ifname);
 	port_elem(&keys[1], veth);
-	if (get_elems(s, sets, keys, 2, got, err) < 0)
+	if (get_elems(s, sets, keys, 2, got, &base, err) < 0)
 		return -1;
 	pair(want, veth, mac);
 
@@ -235,7 +251,7 @@ static int add_once(struct nft_sock *s, const char *owner, const char *cid, cons
 		if (owner_split(got[1].e.owner, ocid, sizeof(ocid), oif)) {
 			struct nft_elem okey;
 			owners_elem(&okey, ocid, oif);
-			if (get_elems(s, sets, &okey, 1, &other, err) < 0)
+			if (get_elems(s, sets, &okey, 1, &other, NULL, err) < 0)
 				return -1;
 		}
 		fprintf(stderr, "nftables: spoof check of %s was for %s: replacing\n", veth,
@@ -243,7 +259,7 @@ static int add_once(struct nft_sock *s, const char *owner, const char *cid, cons
 	}
 
 	nft_msgs_init(&m, s, true);
-	if (put_base(&m) < 0)
+	if ((repair || !base) && put_base(&m) < 0)
 		return nft_oom(err);
 	if (got[0].found && got[0].e.dlen == PAIR_LEN && !memcmp(got[0].e.data, want, PAIR_LEN) &&
 	    !strcmp(got[0].e.owner, owner) && got[1].found && !strcmp(got[1].e.owner, owner))
@@ -287,6 +303,7 @@ int nft_spoofchk_add_net(const char *network, const char *container_id, const ch
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
+	bool repair = false;
 	int kerr = 0;
 
 	if (check_ids(container_id, ifname, err) < 0)
@@ -298,10 +315,13 @@ int nft_spoofchk_add_net(const char *network, const char *container_id, const ch
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
 	for (int attempt = 1;; attempt++) {
-		if (add_once(&s, owner, container_id, ifname, host_veth, mac, &kerr, err) == 0)
+		if (add_once(&s, owner, container_id, ifname, host_veth, mac, repair, &kerr, err) ==
+		    0)
 			return 0;
+		/* EEXIST: a parallel writer; ENOENT: something missing */
 		if (attempt == ATTEMPTS || (kerr != EEXIST && kerr != ENOENT))
 			return cni_error_wrap(err, "spoof check for %s", owner);
+		repair = repair || kerr == ENOENT;
 		cni_error_clear(err);
 	}
 }
@@ -328,7 +348,7 @@ int nft_spoofchk_del(const char *container_id, const char *ifname, struct cni_er
 		cleanup_nft_msgs struct nft_msgs m = {0};
 		struct got got;
 
-		if (get_elems(&s, sets, &key, 1, &got, err) < 0)
+		if (get_elems(&s, sets, &key, 1, &got, NULL, err) < 0)
 			return -1;
 		if (!got.found)
 			return 0;
@@ -361,7 +381,7 @@ int nft_spoofchk_check(const char *container_id, const char *ifname, const char 
 	port_elem(&keys[1], host_veth);
 	allowed_elem(&keys[2], host_veth, mac);
 	pair(want, host_veth, mac);
-	if (nft_sock_open(&s, err) < 0 || get_elems(&s, sets, keys, 3, got, err) < 0)
+	if (nft_sock_open(&s, err) < 0 || get_elems(&s, sets, keys, 3, got, NULL, err) < 0)
 		return -1;
 	if (!got[0].found || got[0].e.dlen != PAIR_LEN || memcmp(got[0].e.data, want, PAIR_LEN))
 		return cni_error_set(err, CNI_ERR_CHECK, "no spoof check of %s for %s/%s",

@@ -33,11 +33,11 @@ ctl() { "$NFTCTL" --netns "/run/netns/$NS" "$@"; }
 nft_in() { ip netns exec "$NS" nft "$@"; }
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# "key owner target" per element of a verdict map of inet cni_c_bridge
+# "set key owner" per element of the masquerade sets (inet cni_c_bridge)
 masq_elems() {
-	nft_in -j list map inet cni_c_bridge "$1" |
-		jq -r '.nftables[] | select(.map) | .map.elem[]? |
-			"\(.[0].elem.val) \(.[0].elem.comment) \(.[1].goto.target)"' | sort
+	nft_in -j list table inet cni_c_bridge |
+		jq -r '.nftables[] | select(.set) | .set as $s | $s.elem[]? |
+			"\($s.name) \(.elem.val) \(.elem.comment)"' | sort
 }
 
 # "key owner" per element of a set or map of bridge cni_c_bridge
@@ -59,34 +59,32 @@ rule_count() { # family table chain
 
 # ---- masquerade ----
 
-@test "masq: add for two owners shows elements with owners, per-subnet chains" {
+@test "masq: add for two owners shows elements with owners, a set and rule per subnet" {
 	run ctl masq-add net1 ctrA eth0 10.1.2.3/24 fd00:1::3/64
 	assert_success
 	run ctl masq-add net1 ctrB eth0 10.1.2.4/24
 	assert_success
-	run masq_elems masq4
-	assert_output "10.1.2.3 net1/ctrA/eth0 masq4-10.1.2.0/24
-10.1.2.4 net1/ctrB/eth0 masq4-10.1.2.0/24"
-	run masq_elems masq6
-	assert_output "fd00:1::3 net1/ctrA/eth0 masq6-fd00_1__/64"
+	run masq_elems
+	assert_output "masq4-10.1.2.0/24 10.1.2.3 net1/ctrA/eth0
+masq4-10.1.2.0/24 10.1.2.4 net1/ctrB/eth0
+masq6-fd00_1__/64 fd00:1::3 net1/ctrA/eth0"
 	run nft_in list table inet cni_c_bridge
 	assert_output --partial "type nat hook postrouting priority srcnat; policy accept;"
-	assert_output --partial "ip saddr vmap @masq4"
-	assert_output --partial "ip6 saddr vmap @masq6"
-	assert_output --partial "ip daddr != 10.1.2.0/24 ip daddr != 224.0.0.0/4 masquerade"
-	assert_output --partial "ip6 daddr != fd00:1::/64 ip6 daddr != ff00::/8 masquerade"
+	assert_output --partial "ip saddr @masq4-10.1.2.0/24 ip daddr != 10.1.2.0/24 ip daddr != 224.0.0.0/4 masquerade"
+	assert_output --partial "ip6 saddr @masq6-fd00_1__/64 ip6 daddr != fd00:1::/64 ip6 daddr != ff00::/8 masquerade"
 	run ctl masq-check net1 ctrA eth0 10.1.2.3/24 fd00:1::3/64
 	assert_success
 }
 
-@test "masq: the fixed rules stay constant however many ADDs" {
+@test "masq: rules grow with subnets, not containers; re-ADD is idempotent" {
 	for i in 1 2 3 4 5 6; do
 		ctl masq-add net1 "ctr$i" eth0 "10.1.2.$i/24"
-		ctl masq-add net1 "ctr$i" eth0 "10.1.2.$i/24" # re-ADD: idempotent
+		ctl masq-add net1 "ctr$i" eth0 "10.1.2.$i/24"
 	done
+	[ "$(rule_count inet cni_c_bridge postrouting)" = 1 ]
+	[ "$(masq_elems | wc -l)" = 6 ]
+	ctl masq-add net2 other eth0 10.3.0.2/16
 	[ "$(rule_count inet cni_c_bridge postrouting)" = 2 ]
-	[ "$(rule_count inet cni_c_bridge masq4-10.1.2.0/24)" = 1 ]
-	[ "$(masq_elems masq4 | wc -l)" = 6 ]
 }
 
 @test "masq: del removes only its own element; twice is fine" {
@@ -95,13 +93,13 @@ rule_count() { # family table chain
 	# ctrB claims ctrA's address: not its element, nothing removed
 	run ctl masq-del net1 ctrB eth0 10.1.2.3/24
 	assert_success
-	run masq_elems masq4
-	assert_line "10.1.2.3 net1/ctrA/eth0 masq4-10.1.2.0/24"
-	assert_line "10.1.2.4 net1/ctrB/eth0 masq4-10.1.2.0/24"
+	run masq_elems
+	assert_line "masq4-10.1.2.0/24 10.1.2.3 net1/ctrA/eth0"
+	assert_line "masq4-10.1.2.0/24 10.1.2.4 net1/ctrB/eth0"
 	run ctl masq-del net1 ctrA eth0 10.1.2.3/24
 	assert_success
-	run masq_elems masq4
-	assert_output "10.1.2.4 net1/ctrB/eth0 masq4-10.1.2.0/24"
+	run masq_elems
+	assert_output "masq4-10.1.2.0/24 10.1.2.4 net1/ctrB/eth0"
 	run ctl masq-del net1 ctrA eth0 10.1.2.3/24
 	assert_success
 	run ctl masq-check net1 ctrA eth0 10.1.2.3/24
@@ -116,8 +114,8 @@ rule_count() { # family table chain
 	assert_success
 	run ctl masq-del netA ctr eth0 # by owner: netA's only
 	assert_success
-	run masq_elems masq4
-	assert_output "10.7.0.3 netB/ctr/eth0 masq4-10.7.0.0/16"
+	run masq_elems
+	assert_output "masq4-10.7.0.0/16 10.7.0.3 netB/ctr/eth0"
 }
 
 @test "masq: del without addresses finds the owner's elements" {
@@ -125,10 +123,8 @@ rule_count() { # family table chain
 	ctl masq-add net1 ctrA eth1 10.1.3.3/24
 	run ctl masq-del net1 ctrA eth0
 	assert_success
-	run masq_elems masq4
-	assert_output "10.1.3.3 net1/ctrA/eth1 masq4-10.1.3.0/24"
-	run masq_elems masq6
-	assert_output ""
+	run masq_elems
+	assert_output "masq4-10.1.3.0/24 10.1.3.3 net1/ctrA/eth1"
 }
 
 @test "masq: del and check with nothing installed" {
@@ -147,41 +143,46 @@ rule_count() { # family table chain
 	run ctl masq-add net1 ctrA eth0 10.1.2.3/24
 	assert_success
 	assert_output --partial "replacing" # a word on stderr
-	run masq_elems masq4
-	assert_output "10.1.2.3 net1/ctrA/eth0 masq4-10.1.2.0/24"
-	# and a changed prefix moves the element to its new subnet chain
-	run ctl masq-add net1 ctrA eth0 10.1.2.3/16
-	assert_success
-	run masq_elems masq4
-	assert_output "10.1.2.3 net1/ctrA/eth0 masq4-10.1.0.0/16"
+	run masq_elems
+	assert_output "masq4-10.1.2.0/24 10.1.2.3 net1/ctrA/eth0"
 }
 
 @test "masq: a /0 subnet masquerades nothing; /32 and odd prefixes work" {
 	run ctl masq-add net1 ctrA eth0 10.1.2.3/0 10.9.9.9/32 10.3.0.5/13
 	assert_success
-	[ "$(rule_count inet cni_c_bridge masq4-0.0.0.0/0)" = 0 ]
+	[ "$(rule_count inet cni_c_bridge postrouting)" = 2 ]
 	run nft_in list table inet cni_c_bridge
-	assert_output --partial "ip daddr != 10.9.9.9 ip daddr != 224.0.0.0/4 masquerade"
-	assert_output --partial "ip daddr != 10.0.0.0/13 ip daddr != 224.0.0.0/4 masquerade"
+	assert_output --partial "set masq4-0.0.0.0/0"
+	assert_output --partial "ip saddr @masq4-10.9.9.9/32 ip daddr != 10.9.9.9 ip daddr != 224.0.0.0/4 masquerade"
+	assert_output --partial "ip saddr @masq4-10.0.0.0/13 ip daddr != 10.0.0.0/13 ip daddr != 224.0.0.0/4 masquerade"
 }
 
-@test "masq: a kernel refusal is a CNI error naming the object" {
-	# our map's name taken by a set of another type: the ADD must fail cleanly
+@test "masq: a kernel refusal is a CNI error naming the object; nothing stays" {
+	# the subnet's set name taken by a map: our element does not fit
 	nft_in add table inet cni_c_bridge
-	nft_in add set inet cni_c_bridge masq4 '{ type ipv4_addr; }'
-	run ctl masq-add net1 ctrA eth0 10.1.2.3/24
+	nft_in add map inet cni_c_bridge masq4-10.1.2.0/24 '{ type ipv4_addr : ipv4_addr; }'
+	run ctl masq-add net1 ctrA eth0 10.1.2.3/24 10.1.7.3/24
 	assert_failure
 	assert_output --partial "masquerade for net1/ctrA/eth0"
-	assert_output --partial "masq4"
+	assert_output --partial "add element 10.1.2.3 inet cni_c_bridge masq4-10.1.2.0/24"
 	assert_output --partial "(code 102)"
-	# and nothing of that transaction stayed
 	run nft_in list table inet cni_c_bridge
-	refute_output --partial postrouting
+	refute_output --partial postrouting # the whole transaction was undone
+	refute_output --partial masq4-10.1.7.0/24
+}
+
+@test "masq: the address moved to another subnet: DEL by owner clears both" {
+	ctl masq-add net1 ctrA eth0 10.1.2.3/24
+	ctl masq-add net1 ctrA eth0 10.1.2.3/16
+	run ctl masq-del net1 ctrA eth0
+	assert_success
+	run masq_elems
+	assert_output ""
 }
 
 # ---- GC ----
 
-@test "gc: keeps valid owners and other networks, drops the rest and unused chains" {
+@test "gc: keeps valid owners and other networks, drops the rest" {
 	ctl masq-add net1 keep eth0 10.1.2.3/24
 	ctl masq-add net1 gone eth0 10.1.2.4/24 10.1.9.4/24
 	ctl masq-add net2 other eth0 10.2.0.4/24
@@ -191,21 +192,21 @@ rule_count() { # family table chain
 	ctl spoofchk-add nonet eth0 vn 02:00:00:00:00:04 # no network: never collected
 	run ctl gc net1 keep/eth0
 	assert_success
-	run masq_elems masq4
-	assert_output "10.1.2.3 net1/keep/eth0 masq4-10.1.2.0/24
-10.2.0.4 net2/other/eth0 masq4-10.2.0.0/24"
-	run nft_in list table inet cni_c_bridge
-	refute_output --partial "masq4-10.1.9.0/24" # unreferenced: deleted
+	run masq_elems
+	assert_output "masq4-10.1.2.0/24 10.1.2.3 net1/keep/eth0
+masq4-10.2.0.0/24 10.2.0.4 net2/other/eth0"
 	run spoof_elems spoofchk_ports
 	assert_output "vk net1/keep/eth0
 vn /nonet/eth0
 vo net2/other/eth0"
 	run spoof_elems spoofchk_allowed
 	refute_output --partial vg
+	run spoof_elems spoofchk_owners
+	refute_output --partial gone
 	run ctl gc net1
 	assert_success
-	run masq_elems masq4
-	assert_output "10.2.0.4 net2/other/eth0 masq4-10.2.0.0/24"
+	run masq_elems
+	assert_output "masq4-10.2.0.0/24 10.2.0.4 net2/other/eth0"
 }
 
 @test "gc: nothing installed is fine" {
@@ -433,12 +434,16 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.78.0.2", int(
 	run probe 40002
 	assert_output "10.78.0.1"
 	# the container's subnet covering out's address: not masqueraded
-	run ctl masq-add mynet ctr eth0 10.77.1.2/14
+	run ctl masq-del mynet ctr eth0 10.77.1.2/24
 	assert_success
 	run probe 40003
 	assert_output "10.77.1.2"
-	run ctl masq-del mynet ctr eth0 10.77.1.2/14
+	run ctl masq-add mynet ctr eth0 10.77.1.2/14
 	assert_success
 	run probe 40004
 	assert_output "10.77.1.2"
+	run ctl masq-del mynet ctr eth0 10.77.1.2/14
+	run ctl masq-add mynet ctr eth0 10.77.1.2/24
+	run probe 40005
+	assert_output "10.78.0.1"
 }

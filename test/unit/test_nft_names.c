@@ -48,20 +48,20 @@ static void test_spoofchk_key(void **state)
 	assert_int_equal(key[15], '\0');
 }
 
-static void test_masq_chain_name(void **state)
+static void test_masq_set_name(void **state)
 {
 	char buf[NFT_CHAIN_NAME_MAX];
 	struct ip_net n;
 
 	ip_net_parse("10.1.2.3/24", &n);
-	assert_string_equal(nft_masq_chain_name(&n, buf), "masq4-10.1.2.0/24");
+	assert_string_equal(nft_masq_set_name(&n, buf), "masq4-10.1.2.0/24");
 	ip_net_parse("fd00:1:2::5/64", &n);
-	assert_string_equal(nft_masq_chain_name(&n, buf), "masq6-fd00_1_2__/64");
+	assert_string_equal(nft_masq_set_name(&n, buf), "masq6-fd00_1_2__/64");
 	ip_net_parse("192.168.7.9/32", &n);
-	assert_string_equal(nft_masq_chain_name(&n, buf), "masq4-192.168.7.9/32");
+	assert_string_equal(nft_masq_set_name(&n, buf), "masq4-192.168.7.9/32");
 	/* the longest IPv6 text still fits */
 	ip_net_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/127", &n);
-	assert_true(strlen(nft_masq_chain_name(&n, buf)) < NFT_CHAIN_NAME_MAX);
+	assert_true(strlen(nft_masq_set_name(&n, buf)) < NFT_CHAIN_NAME_MAX);
 }
 
 static void test_legacy_names(void **state)
@@ -97,7 +97,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_owner_format), cmocka_unit_test(test_owner_in_network),
-	    cmocka_unit_test(test_spoofchk_key), cmocka_unit_test(test_masq_chain_name),
+	    cmocka_unit_test(test_spoofchk_key), cmocka_unit_test(test_masq_set_name),
 	    cmocka_unit_test(test_legacy_names), cmocka_unit_test(test_legacy_comment_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
