@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Netlink plumbing for nftables: one NETLINK_NETFILTER socket per public
- * call, message buffers (a batch = one transaction, or plain requests),
- * and answers matched to messages by sequence number.
+ * call (not bound: the first send autobinds), message buffers (a batch =
+ * one transaction, or plain GETs sent together), answers matched to
+ * messages by sequence number. A typical call is socket, sendto (GETs),
+ * recvmmsg, sendto (batch), recvmmsg, close.
  *
  * nfnetlink handles a batch or a request synchronously inside sendmsg(), so
  * every answer is queued when send returns: we read with MSG_DONTWAIT and
- * only poll (bounded) if something is unexpectedly missing. A batch asks
- * for an ACK on its last message only: the kernel processes every message
- * even after a failure and reports each refused one, then the last ACK;
- * a failed commit is reported against the BEGIN message.
+ * only poll (bounded) if something is unexpectedly missing. A GET without
+ * NLM_F_ACK is answered by exactly one message: the object or an error. A
+ * batch asks for an ACK on its last message only: the kernel processes
+ * every message even after a failure and reports each refused one, then
+ * that ACK; a failed commit is reported against the BEGIN message.
  */
 #define _GNU_SOURCE
 #include "nft_priv.h"

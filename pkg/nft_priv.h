@@ -117,7 +117,7 @@ int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
 	     void (*build)(struct nlmsghdr *nlh, void *data), nft_data_cb cb, void *data,
 	     struct cni_error *err);
 
-/* ---- objects (nft_objs.c) ---- */
+/* ---- objects (nft_objs.c, nft_elem.c, nft_expr.c, nft_dump.c) ---- */
 
 static inline void cleanup_nftnl_tablep(struct nftnl_table **p)
 {
@@ -150,10 +150,9 @@ static inline void cleanup_nftnl_setp(struct nftnl_set **p)
 struct nft_elem {
 	uint8_t key[NFT_KEY_MAX];
 	uint32_t klen;
-	uint8_t data[NFT_KEY_MAX]; /* value maps */
+	uint8_t data[NFT_KEY_MAX]; /* maps (value data only) */
 	uint32_t dlen;
-	char chain[NFT_CHAIN_NAME_MAX]; /* verdict maps: goto chain ("" none) */
-	char owner[NFT_OWNER_MAX + 1];	/* comment ("" none) */
+	char owner[NFT_OWNER_MAX + 1]; /* comment ("" none) */
 };
 
 /* A set (or map) definition. */
@@ -163,6 +162,11 @@ struct nft_set_def {
 	uint32_t data_type, data_len; /* data_type 0: a plain set */
 	uint32_t key_byteorder;	      /* for nft(8)'s listing: 1 host (strings) */
 };
+
+/* "inet", "ip", "ip6", "bridge" (for messages). */
+const char *nft_family_name(uint16_t family);
+/* A libnftnl set naming table/set only (for element messages), or NULL. */
+struct nftnl_set *nft_set_named(const char *table, const char *set);
 
 /* Add (create-if-absent, never EXCL) table, base chain, set. */
 int nft_put_table(struct nft_msgs *m, uint16_t family, const char *table);
