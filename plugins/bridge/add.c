@@ -309,11 +309,8 @@ static int do_add(struct add *a, struct cni_error *err)
 	    set_mac(&a->res->interfaces[1], &a->host) < 0)
 		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
 
-	if (c->has_dns) {
-		cni_dns_clear(&a->res->dns);
-		if (cni_dns_from_json(a->conf->dns, &a->res->dns, err) < 0)
-			return -1;
-	}
+	if (c->has_dns && cni_dns_copy(&a->res->dns, &c->dns) < 0)
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
 	return 0;
 }
 

@@ -39,9 +39,10 @@ struct br_conf {
 	bool enabledad;
 	bool disable_container_iface;
 	bool port_isolation;
-	bool has_dns;	 /* "dns" sets any of its fields: it replaces IPAM's */
-	const char *mac; /* runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC */
-	char *mac_args;	 /* owned copy of the CNI_ARGS value */
+	bool has_dns;	    /* "dns" sets any of its fields: it replaces IPAM's */
+	struct cni_dns dns; /* the config's "dns" (when has_dns) */
+	const char *mac;    /* runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC */
+	char *mac_args;	    /* owned copy of the CNI_ARGS value */
 };
 
 /* Parse and validate what every command needs (as the reference's

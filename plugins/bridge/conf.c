@@ -139,6 +139,8 @@ int br_conf_load(const struct cni_conf *conf, const char *cni_args, struct br_co
 	if (c->ipam_type && !*c->ipam_type)
 		c->ipam_type = NULL;
 	c->has_dns = dns_set(conf->dns);
+	if (c->has_dns && cni_dns_from_json(conf->dns, &c->dns, err) < 0)
+		return -1;
 	/* MAC precedence: CNI_ARGS < args.cni.mac < runtimeConfig.mac */
 	if (mac_from_args(cni_args, c, err) < 0 || mac_from_conf(conf, c, err) < 0)
 		return -1;
@@ -149,6 +151,7 @@ void br_conf_free(struct br_conf *c)
 {
 	free(c->trunk);
 	free(c->mac_args);
+	cni_dns_clear(&c->dns);
 	c->trunk = NULL;
 	c->mac_args = NULL;
 }
