@@ -127,6 +127,19 @@ teardown() { br_teardown; }
 	assert_success
 }
 
+@test "bridge: DEL succeeds when the container interface is already gone" {
+	local conf
+	conf=$(br_conf)
+	br_run ADD "$conf"
+	assert_success
+	cns link del eth0
+	br_run DEL "$conf"
+	assert_success
+	run reservations
+	assert_output ""
+	assert_no_veth
+}
+
 @test "bridge: DEL without netns still releases the IP" {
 	local conf
 	conf=$(br_conf)
