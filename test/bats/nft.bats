@@ -415,64 +415,85 @@ make_reference_state() {
 
 # ---- end to end ----
 
-# ctr (10.77.1.2/24) -- R (10.77.1.1, 10.78.0.1, forwarding) -- out
-# (10.78.0.2/24, no route back to 10.77.1.0/24). R runs our ruleset.
-# 10.77.1.2/14 (10.76.0.0/14) covers out's address: no masquerade then.
-# A UDP listener in out prints the source address it sees.
-@test "e2e: traffic leaving the subnet is masqueraded, inside it is not" {
-	local ctr=nftc-$TAG out=nfto-$TAG
-	add_ns "$ctr"
-	add_ns "$out"
-	in_ns sysctl -qw net.ipv4.ip_forward=1
-	in_ns ip link add vc type veth peer name eth0 netns "$ctr"
-	in_ns ip link add vo type veth peer name eth0 netns "$out"
+# ctr (10.77.1.2/24, fd77:1::2/64) -- R (.1 on both sides, forwarding) --
+# out (10.78.0.2/24, fd78::2/64; no route back to the container's subnet).
+# R runs our ruleset. 10.76.0.0/14 and fd70::/12 cover out's addresses.
+e2e_topology() {
+	CTR=nftc-$TAG
+	OUT=nfto-$TAG
+	add_ns "$CTR"
+	add_ns "$OUT"
+	in_ns sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	in_ns ip link add vc type veth peer name eth0 netns "$CTR"
+	in_ns ip link add vo type veth peer name eth0 netns "$OUT"
 	in_ns ip addr add 10.77.1.1/24 dev vc
+	in_ns ip addr add fd77:1::1/64 dev vc nodad
 	in_ns ip addr add 10.78.0.1/24 dev vo
+	in_ns ip addr add fd78::1/64 dev vo nodad
 	in_ns ip link set vc up
 	in_ns ip link set vo up
-	ip -n "$ctr" addr add 10.77.1.2/24 dev eth0
-	ip -n "$ctr" link set eth0 up
-	ip -n "$ctr" route add default via 10.77.1.1
-	ip -n "$out" addr add 10.78.0.2/24 dev eth0
-	ip -n "$out" link set eth0 up
+	ip -n "$CTR" addr add 10.77.1.2/24 dev eth0
+	ip -n "$CTR" addr add fd77:1::2/64 dev eth0 nodad
+	ip -n "$CTR" link set eth0 up
+	ip -n "$CTR" route add default via 10.77.1.1
+	ip -n "$CTR" -6 route add default via fd77:1::1
+	ip -n "$OUT" addr add 10.78.0.2/24 dev eth0
+	ip -n "$OUT" addr add fd78::2/64 dev eth0 nodad
+	ip -n "$OUT" link set eth0 up
+}
 
-	# one datagram from ctr to out; prints the source out saw
-	probe() {
-		local f=$BATS_TEST_TMPDIR/seen.$1
-		ip netns exec "$out" python3 -c '
+# probe DST PORT: one UDP datagram from ctr to out; prints the source out saw
+probe() {
+	local dst=$1 port=$2 f=$BATS_TEST_TMPDIR/seen.$2
+	ip netns exec "$OUT" python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.78.0.2", int(sys.argv[1])))
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
 s.settimeout(5)
-print(s.recvfrom(64)[1][0], flush=True)' "$1" >"$f" &
-		for _ in $(seq 50); do
-			ip netns exec "$out" ss -lun | grep -q ":$1 " && break
-			sleep 0.05
-		done
-		ip netns exec "$ctr" python3 -c '
+print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" &
+	for _ in $(seq 50); do
+		ip netns exec "$OUT" ss -lun | grep -q ":$port " && break
+		sleep 0.05
+	done
+	ip netns exec "$CTR" python3 -c '
 import socket, sys
-socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.78.0.2", int(sys.argv[1])))' "$1"
-		wait
-		cat "$f"
-	}
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+socket.socket(fam, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], int(sys.argv[2])))' "$dst" "$port"
+	wait
+	cat "$f"
+}
 
-	run probe 40001
+@test "e2e: IPv4 leaving the subnet is masqueraded, inside it is not" {
+	e2e_topology
+	run probe 10.78.0.2 40001
 	assert_output "10.77.1.2" # no masquerade yet
 	run ctl masq-add mynet ctr eth0 10.77.1.2/24
 	assert_success
-	run probe 40002
+	run probe 10.78.0.2 40002
 	assert_output "10.78.0.1"
-	# the container's subnet covering out's address: not masqueraded
 	run ctl masq-del mynet ctr eth0 10.77.1.2/24
 	assert_success
-	run probe 40003
+	run probe 10.78.0.2 40003
 	assert_output "10.77.1.2"
+	# the container's subnet covering out's address: not masqueraded
 	run ctl masq-add mynet ctr eth0 10.77.1.2/14
 	assert_success
-	run probe 40004
+	run probe 10.78.0.2 40004
 	assert_output "10.77.1.2"
-	run ctl masq-del mynet ctr eth0 10.77.1.2/14
-	run ctl masq-add mynet ctr eth0 10.77.1.2/24
-	run probe 40005
-	assert_output "10.78.0.1"
+}
+
+@test "e2e: IPv6 leaving the subnet is masqueraded, inside it is not" {
+	e2e_topology
+	run probe fd78::2 40011
+	assert_output "fd77:1::2"
+	run ctl masq-add mynet ctr eth0 fd77:1::2/64
+	assert_success
+	run probe fd78::2 40012
+	assert_output "fd78::1"
+	run ctl masq-del mynet ctr eth0 fd77:1::2/64
+	assert_success
+	run ctl masq-add mynet ctr eth0 fd77:1::2/12
+	assert_success
+	run probe fd78::2 40013
+	assert_output "fd77:1::2"
 }
