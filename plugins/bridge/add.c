@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "delegate.h"
+#include "ipam.h"
 #include "netns.h"
 #include "nft.h"
 #include "sysctl.h"
@@ -40,6 +41,7 @@ struct add {
 	int netns_fd;
 	struct nl_link br, host, cont;
 	struct cni_result *res;
+	struct br_ipam_job ipam; /* an IPAM ADD under way in the background */
 	enum undo undo[8];
 	size_t n_undo;
 };
@@ -69,6 +71,14 @@ static void rollback(struct add *a)
 {
 	cleanup_error struct cni_error e = CNI_ERROR_INIT;
 	const struct cni_env *env = a->env;
+
+	if (a->ipam.pid) {
+		/* started, never collected: what it allocated is released too */
+		cleanup_result struct cni_result *r = NULL;
+		if (br_ipam_finish(&a->ipam, a->c.ipam_type, a->conf, &r, &e) == 0)
+			push_undo(a, UNDO_IPAM);
+		cni_error_clear(&e);
+	}
 
 	while (a->n_undo > 0) {
 		switch (a->undo[--a->n_undo]) {
@@ -141,8 +151,13 @@ static int set_mac(struct cni_interface *i, const struct nl_link *l)
 static int run_ipam(struct add *a, struct cni_error *err)
 {
 	cleanup_result struct cni_result *ipam = NULL;
+	int r;
 
-	if (cni_delegate_add(a->c.ipam_type, a->env, a->conf, &ipam, err) < 0)
+	if (a->ipam.pid)
+		r = br_ipam_finish(&a->ipam, a->c.ipam_type, a->conf, &ipam, err);
+	else
+		r = cni_delegate_add(a->c.ipam_type, a->env, a->conf, &ipam, err);
+	if (r < 0)
 		return -1;
 	push_undo(a, UNDO_IPAM);
 	if (ipam->n_ips == 0)
@@ -250,6 +265,10 @@ static int do_add(struct add *a, struct cni_error *err)
 
 	a->netns_fd = netns_open(env->netns, err);
 	if (a->netns_fd < 0)
+		return -1;
+	/* host-local allocates while the kernel makes the links */
+	if (c->ipam_type && br_ipam_early(c->ipam_type) &&
+	    br_ipam_start(c->ipam_type, env, a->conf, &a->ipam, err) < 0)
 		return -1;
 	if (nl_open(&a->nl, err) < 0 || setup_bridge(a, err) < 0)
 		return -1;
