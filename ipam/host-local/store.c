@@ -244,11 +244,15 @@ int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip
 	cleanup_close int fd = -1;
 
 	snprintf(name, sizeof(name), LAST_IP_PREFIX "%zu", set);
-	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* Not O_TRUNC: truncating a file to zero and rewriting it makes ext4
+	 * (auto_da_alloc) flush it on close, a disk wait on every ADD. The
+	 * content is overwritten in place, then cut to its length. */
+	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
 	ip_addr_format(ip, addr);
-	if (write_all(fd, addr, strlen(addr)) < 0 || close(steal_fd(&fd)) < 0)
+	if (write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
+	    close(steal_fd(&fd)) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
 					   name);
 	return 0;

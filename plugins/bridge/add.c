@@ -41,7 +41,7 @@ struct add {
 	int netns_fd;
 	struct nl_link br, host, cont;
 	struct cni_result *res;
-	struct br_ipam_job ipam; /* an IPAM ADD under way in the background */
+	struct async_job ipam; /* an IPAM ADD under way in the background */
 	enum undo undo[8];
 	size_t n_undo;
 };
@@ -336,7 +336,7 @@ static int do_add(struct add *a, struct cni_error *err)
 int br_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err)
 {
-	struct add a = {.env = env, .conf = conf, .netns_fd = -1};
+	struct add a = {.env = env, .conf = conf, .netns_fd = -1, .ipam = ASYNC_JOB_INIT};
 	int r = -1;
 
 	if (br_conf_load(conf, env->args, &a.c, err) < 0 ||

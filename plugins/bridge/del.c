@@ -6,18 +6,33 @@
 #include "bridge.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "cleanup.h"
 #include "delegate.h"
 #include "netns.h"
 #include "nft.h"
 
-/* Delete ifname in the netns; *addrs gets its global unicast addresses
- * (for the masquerade entries). Netns or interface gone: 0. */
-static int del_container_link(const char *netns, const char *ifname, struct ip_net **addrs,
-			      size_t *n_addrs, struct cni_error *err)
+/* The container interface, looked up (not yet deleted): its socket, index
+ * and global unicast addresses (for the masquerade entries). */
+struct ctr_link {
+	struct nl_sock *nl; /* NULL: netns or interface gone, nothing to delete */
+	int index;
+	struct ip_net *addrs;
+	size_t n_addrs;
+};
+
+static void ctr_link_free(struct ctr_link *l)
+{
+	nl_close(l->nl);
+	free(l->addrs);
+}
+
+static int find_container_link(const char *netns, const char *ifname, struct ctr_link *out,
+			       struct cni_error *err)
 {
 	cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
 	cleanup_close int fd = -1;
@@ -45,50 +60,98 @@ static int del_container_link(const char *netns, const char *ifname, struct ip_n
 		return -1;
 	if (nl_addr_list(nl, l.index, AF_UNSPEC, &list, &n, err) < 0)
 		return cni_error_wrap(err, "failed to get IP addresses for \"%s\"", ifname);
-	r = nl_link_del(nl, l.index, ifname, err);
-	if (r < 0 && r != -ENODEV)
-		return cni_error_wrap(err, "failed to delete \"%s\"", ifname);
-	cni_error_clear(err);
-	if (n && !(*addrs = calloc(n, sizeof(**addrs))))
+	if (n && !(out->addrs = calloc(n, sizeof(*out->addrs))))
 		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (br_ip_is_global_unicast(&list[i].addr.ip))
-			(*addrs)[k++] = list[i].addr;
-	*n_addrs = k;
+			out->addrs[k++] = list[i].addr;
+	out->n_addrs = k;
+	out->index = l.index;
+	out->nl = steal_pointer(&nl);
 	return 0;
 }
 
-int br_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
-{
-	cleanup_free struct ip_net *addrs = NULL;
-	struct br_conf c;
-	size_t n = 0;
-	int r = -1;
+/* This container's nftables entries (a worker of its own: each commit
+ * that deletes waits for an RCU grace period, which overlaps the veth's). */
+struct del_work {
+	const struct cni_env *env;
+	const struct cni_conf *conf;
+	const struct br_conf *c;
+	const struct ctr_link *link;
+};
 
-	if (br_conf_load(conf, env->args, &c, err) < 0)
-		goto out;
-	/* release the IP first: it is what leaks for good if DEL stops here */
-	if (c.ipam_type && cni_delegate_cmd(c.ipam_type, CNI_CMD_DEL, env, conf, err) < 0)
-		goto out;
-	if (env->netns && *env->netns &&
-	    del_container_link(env->netns, env->ifname, &addrs, &n, err) < 0)
-		goto out;
-	if (c.macspoofchk) {
+static int nft_del(void *arg, char **out, struct cni_error *err)
+{
+	const struct del_work *w = arg;
+	const struct cni_env *env = w->env;
+
+	if (w->c->macspoofchk) {
 		cleanup_error struct cni_error e = CNI_ERROR_INIT;
 		/* as the reference: reported, not fatal */
 		if (nft_spoofchk_del(env->container_id, env->ifname, &e) < 0)
 			fprintf(stderr, "bridge: %s\n",
 				e.msg ? e.msg : "macspoofchk teardown failed");
 	}
-	if (c.ipam_type && c.ip_masq) {
-		if (nft_masq_del(c.name, env->container_id, env->ifname, addrs, n, err) < 0)
-			goto out;
+	if (w->c->ipam_type && w->c->ip_masq) {
+		if (nft_masq_del(w->c->name, env->container_id, env->ifname, w->link->addrs,
+				 w->link->n_addrs, err) < 0)
+			return -1;
 		/* what the reference (iptables) made before a migration */
-		if (nft_legacy_masq_del(c.name, env->container_id, env->ifname, err) < 0)
-			goto out;
+		if (nft_legacy_masq_del(w->c->name, env->container_id, env->ifname, err) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+static int ipam_del(void *arg, char **out, struct cni_error *err)
+{
+	const struct del_work *w = arg;
+	return cni_delegate_cmd(w->c->ipam_type, CNI_CMD_DEL, w->env, w->conf, err);
+}
+
+/* IPAM DEL, the nftables entries and the veth teardown all wait on
+ * something (an exec, RCU grace periods), so they run side by side; DEL
+ * reports the first failure, in that order. */
+int br_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
+{
+	cleanup_error struct cni_error link_err = CNI_ERROR_INIT;
+	struct async_job ipam = ASYNC_JOB_INIT, nft = ASYNC_JOB_INIT;
+	struct ctr_link link = {0};
+	struct br_conf c;
+	struct del_work w = {env, conf, &c, &link};
+	int r = -1;
+
+	if (br_conf_load(conf, env->args, &c, err) < 0)
+		goto out;
+	if (c.ipam_type && async_start(&ipam, ipam_del, &w, err) < 0)
+		goto out;
+	if (env->netns && *env->netns &&
+	    find_container_link(env->netns, env->ifname, &link, &link_err) < 0)
+		goto finish;
+	if ((c.macspoofchk || (c.ipam_type && c.ip_masq)) &&
+	    async_start(&nft, nft_del, &w, err) < 0)
+		goto out;
+	if (link.nl) {
+		int d = nl_link_del(link.nl, link.index, env->ifname, &link_err);
+		if (d < 0 && d != -ENODEV)
+			cni_error_wrap(&link_err, "failed to delete \"%s\"", env->ifname);
+		else
+			cni_error_clear(&link_err);
+	}
+finish:
+	if (async_finish(&ipam, "IPAM DEL", NULL, err) < 0)
+		goto out;
+	if (cni_error_is_set(&link_err)) {
+		cni_error_move(err, &link_err);
+		goto out;
+	}
+	if (async_finish(&nft, "nftables cleanup", NULL, err) < 0)
+		goto out;
 	r = 0;
 out:
+	async_abandon(&ipam);
+	async_abandon(&nft);
+	ctr_link_free(&link);
 	br_conf_free(&c);
 	return r;
 }

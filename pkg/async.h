@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Run a function in a forked child while the caller goes on, and collect
+ * its outcome later: 0 with an optional output string, or its cni_error
+ * (code, msg, details), passed back through a pipe.
+ *
+ * The plugins use it to overlap waits the kernel imposes: the veth
+ * teardown (tens of ms of RCU grace periods) with the nftables commit's
+ * own grace period and the IPAM plugin's exec.
+ */
+#ifndef CNI_ASYNC_H
+#define CNI_ASYNC_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+struct async_job {
+	pid_t pid; /* 0: not started (finish is then a no-op returning 0) */
+	int fd;
+};
+
+#define ASYNC_JOB_INIT                                                                             \
+	{                                                                                          \
+		0, -1                                                                              \
+	}
+
+/* fn runs in the child; on success it may set *out (malloc'd, sent back). */
+typedef int (*async_fn)(void *arg, char **out, struct cni_error *err);
+
+int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error *err);
+
+/* Wait for the child. 0 (and *out, malloc'd or NULL, when out is not NULL)
+ * or -1 with the child's error; a child that died without answering is
+ * CNI_ERR_INTERNAL naming `what`. */
+int async_finish(struct async_job *job, const char *what, char **out, struct cni_error *err);
+
+/* Reap a job whose outcome no longer matters (error paths). */
+void async_abandon(struct async_job *job);
+
+#endif
