@@ -91,6 +91,11 @@ bool cni_dns_is_empty(const struct cni_dns *dns);
 int cni_dns_from_json(const cJSON *j, struct cni_dns *out, struct cni_error *err);
 cJSON *cni_dns_to_json(const struct cni_dns *dns);
 
+/* Parse one route object {dst, gw, and when v110 mtu, advmss, priority,
+ * table, scope}; `where` names it in errors (code 7). */
+int cni_route_from_json(const cJSON *j, const char *where, bool v110, struct cni_route *rt,
+			struct cni_error *err);
+
 /* Parse a result of any supported version; the shape is chosen by its
  * "cniVersion" (fallback_version when the object has none). Code 6/7. */
 int cni_result_from_json(const cJSON *j, const char *fallback_version, struct cni_result **out,

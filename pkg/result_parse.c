@@ -22,16 +22,18 @@ static int parse_cidr(const cJSON *o, const char *key, const char *where, bool r
 		      struct ip_net *out, struct cni_error *err)
 {
 	const char *s = NULL;
-	if (cni_json_string(o, key, key, &s, err) < 0)
-		return cni_error_wrap(err, "%s", where);
+	char what[128];
+	snprintf(what, sizeof(what), "%s.%s", where, key);
+	if (cni_json_string(o, key, what, &s, err) < 0)
+		return -1;
 	if (!s) {
 		if (!required)
 			return 0;
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: missing %s", where, key);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s.%s: missing", where, key);
 	}
 	if (ip_net_parse(s, out) < 0)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: invalid %s \"%s\"", where,
-				     key, s);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s.%s: invalid CIDR address \"%s\"", where, key, s);
 	return 0;
 }
 
@@ -39,13 +41,15 @@ static int parse_ip(const cJSON *o, const char *key, const char *where, struct i
 		    struct cni_error *err)
 {
 	const char *s = NULL;
-	if (cni_json_string(o, key, key, &s, err) < 0)
-		return cni_error_wrap(err, "%s", where);
+	char what[128];
+	snprintf(what, sizeof(what), "%s.%s", where, key);
+	if (cni_json_string(o, key, what, &s, err) < 0)
+		return -1;
 	if (!s || !*s) /* Go's omitempty gateway renders as absent */
 		return 0;
 	if (ip_addr_parse(s, out) < 0)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: invalid %s \"%s\"", where,
-				     key, s);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s.%s: invalid IP address \"%s\"", where, key, s);
 	return 0;
 }
 
@@ -53,22 +57,31 @@ static int parse_int(const cJSON *o, const char *key, const char *where, long mi
 		     int *out, struct cni_error *err)
 {
 	long v = *out;
-	if (cni_json_int(o, key, key, min, max, &v, err) < 0)
-		return cni_error_wrap(err, "%s", where);
+	char what[128];
+	snprintf(what, sizeof(what), "%s.%s", where, key);
+	if (cni_json_int(o, key, what, min, max, &v, err) < 0)
+		return -1;
 	*out = (int)v;
 	return 0;
 }
 
-static int parse_route(const cJSON *j, const char *where, struct cni_route *rt,
-		       struct cni_error *err)
+int cni_route_from_json(const cJSON *j, const char *where, bool v110, struct cni_route *rt,
+			struct cni_error *err)
 {
 	const cJSON *scope;
 	memset(rt, 0, sizeof(*rt));
 	if (!cJSON_IsObject(j))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an object", where);
 	if (parse_cidr(j, "dst", where, true, &rt->dst, err) < 0 ||
-	    parse_ip(j, "gw", where, &rt->gw, err) < 0 ||
-	    parse_int(j, "mtu", where, 0, INT_MAX, &rt->mtu, err) < 0 ||
+	    parse_ip(j, "gw", where, &rt->gw, err) < 0)
+		return -1;
+	if (rt->gw.family && rt->gw.family != rt->dst.ip.family)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s: gw and dst are of different families", where);
+	/* the 1.1.0 fields: older versions can neither carry nor print them */
+	if (!v110)
+		return 0;
+	if (parse_int(j, "mtu", where, 0, INT_MAX, &rt->mtu, err) < 0 ||
 	    parse_int(j, "advmss", where, 0, INT_MAX, &rt->advmss, err) < 0 ||
 	    parse_int(j, "priority", where, 0, INT_MAX, &rt->priority, err) < 0 ||
 	    parse_int(j, "table", where, 0, INT_MAX, &rt->table, err) < 0)
@@ -79,9 +92,6 @@ static int parse_route(const cJSON *j, const char *where, struct cni_route *rt,
 			return -1;
 		rt->has_scope = true;
 	}
-	if (rt->gw.family && rt->gw.family != rt->dst.ip.family)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "%s: gw and dst are of different families", where);
 	return 0;
 }
 
@@ -99,7 +109,7 @@ static int parse_routes(const cJSON *arr, const char *where, struct cni_result *
 		char w[64];
 		struct cni_route rt;
 		snprintf(w, sizeof(w), "%s[%zu]", where, i++);
-		if (parse_route(it, w, &rt, err) < 0)
+		if (cni_route_from_json(it, w, true, &rt, err) < 0)
 			return -1;
 		if (cni_result_add_route(r, &rt) < 0)
 			return oom(err);
@@ -111,8 +121,10 @@ static int dup_field(const cJSON *o, const char *key, const char *where, char **
 		     struct cni_error *err)
 {
 	const char *s = NULL;
-	if (cni_json_string(o, key, key, &s, err) < 0)
-		return cni_error_wrap(err, "%s", where);
+	char what[128];
+	snprintf(what, sizeof(what), "%s.%s", where, key);
+	if (cni_json_string(o, key, what, &s, err) < 0)
+		return -1;
 	if (!s || !*s)
 		return 0;
 	if (!(*out = strdup(s)))

@@ -137,66 +137,6 @@ static int parse_legacy_range(struct hl_config *c, const cJSON *ipam, struct cni
 	return parse_range(ipam, &s->r[0], err);
 }
 
-static int parse_route(const cJSON *obj, const char *where, bool v110, struct cni_route *rt,
-		       struct cni_error *err)
-{
-	static const struct {
-		const char *key;
-		long min, max;
-	} ints[] = {{"mtu", 0, INT_MAX},
-		    {"advmss", 0, INT_MAX},
-		    {"priority", 0, INT_MAX},
-		    {"table", 0, INT_MAX},
-		    {"scope", 0, 255}};
-	char what[96];
-	const char *s = NULL;
-
-	memset(rt, 0, sizeof(*rt));
-	if (!cJSON_IsObject(obj))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: must be an object", where);
-	snprintf(what, sizeof(what), "%s.dst", where);
-	if (cni_json_string(obj, "dst", what, &s, err) < 0)
-		return -1;
-	if (!s)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: missing", what);
-	if (ip_net_parse(s, &rt->dst) < 0)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: invalid CIDR address \"%s\"",
-				     what, s);
-	ip_addr_canonicalize(&rt->dst.ip);
-	if (parse_addr_field(obj, "gw", where, &rt->gw, err) < 0)
-		return -1;
-	/* 1.1.0 fields; an older config cannot print them, and the reference
-	 * for those versions ignores them */
-	if (!v110)
-		return 0;
-	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		long v = -1;
-		snprintf(what, sizeof(what), "%s.%s", where, ints[i].key);
-		if (cni_json_int(obj, ints[i].key, what, ints[i].min, ints[i].max, &v, err) < 0)
-			return -1;
-		if (v < 0)
-			continue;
-		switch (i) {
-		case 0:
-			rt->mtu = (int)v;
-			break;
-		case 1:
-			rt->advmss = (int)v;
-			break;
-		case 2:
-			rt->priority = (int)v;
-			break;
-		case 3:
-			rt->table = (int)v;
-			break;
-		default:
-			rt->has_scope = true;
-			rt->scope = (int)v;
-		}
-	}
-	return 0;
-}
-
 static int parse_routes(struct hl_config *c, const cJSON *ipam, struct cni_error *err)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(ipam, "routes"), *it;
@@ -214,7 +154,7 @@ static int parse_routes(struct hl_config *c, const cJSON *ipam, struct cni_error
 	{
 		char where[48];
 		snprintf(where, sizeof(where), "ipam.routes[%zu]", i);
-		if (parse_route(it, where, v110, &c->routes[i], err) < 0)
+		if (cni_route_from_json(it, where, v110, &c->routes[i], err) < 0)
 			return -1;
 		i++;
 	}
