@@ -115,21 +115,10 @@ static int build_env(struct envv *e, const char *command, const struct cni_env *
 	return 0;
 }
 
-struct child_io {
-	const char *in;
-	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
-	bool overflow;
-	bool epipe;
-};
-
 /* Feed stdin and drain stdout until the child closes stdout. */
 static int pump(int in_fd, int out_fd, struct child_io *io, struct cni_error *err)
 {
-	size_t written = 0;
-
-	if (io->in_len == 0) {
+	if (in_fd >= 0 && io->written == io->in_len) {
 		close(in_fd);
 		in_fd = -1;
 	}
@@ -145,13 +134,14 @@ static int pump(int in_fd, int out_fd, struct child_io *io, struct cni_error *er
 			return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "poll");
 		}
 		if (in_fd >= 0 && pfd[1].revents) {
-			ssize_t w = write(in_fd, io->in + written, io->in_len - written);
+			ssize_t w = write(in_fd, io->in + io->written, io->in_len - io->written);
 			if (w > 0)
-				written += (size_t)w;
+				io->written += (size_t)w;
 			else if (w < 0 && errno == EPIPE)
 				io->epipe = true;
 			/* Done, or the child stopped reading: it may answer anyway. */
-			if (written == io->in_len || (w < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (io->written == io->in_len ||
+			    (w < 0 && errno != EAGAIN && errno != EINTR)) {
 				close(in_fd);
 				in_fd = -1;
 			}
@@ -188,17 +178,17 @@ static int pump(int in_fd, int out_fd, struct child_io *io, struct cni_error *er
 	return 0;
 }
 
-/* Run path with our env and in on stdin; *status gets the wait status. */
-static int spawn_and_collect(const char *path, const char *command, const struct cni_env *env,
-			     struct child_io *io, int *status, struct cni_error *err)
+/* Spawn path with our env, its stdin and stdout on pipes; SIGPIPE stays
+ * blocked in us until spawn_collect (the child may not read its stdin). */
+static int spawn_start(const char *path, const char *command, const struct cni_env *env,
+		       struct cni_delegate_job *job, struct cni_error *err)
 {
 	cleanup_close int in_r = -1, in_w = -1, out_r = -1, out_w = -1;
 	struct envv e = {0};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t pipe_set, old_set, def_set;
+	sigset_t pipe_set, def_set;
 	char *argv[] = {(char *)path, NULL};
-	pid_t pid;
 	int p[2], rc;
 
 	if (build_env(&e, command, env) < 0) {
@@ -219,11 +209,10 @@ static int spawn_and_collect(const char *path, const char *command, const struct
 	out_w = p[1];
 	fcntl(in_w, F_SETFL, O_NONBLOCK);
 
-	/* SIGPIPE blocked while we feed a child that may not read its stdin;
-	 * the child gets the original mask and a default SIGPIPE. */
+	/* the child gets the original mask and a default SIGPIPE */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &old_set);
+	sigprocmask(SIG_BLOCK, &pipe_set, &job->old_set);
 	sigemptyset(&def_set);
 	sigaddset(&def_set, SIGPIPE);
 
@@ -232,34 +221,54 @@ static int spawn_and_collect(const char *path, const char *command, const struct
 	posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &old_set);
+	posix_spawnattr_setsigmask(&attr, &job->old_set);
 	posix_spawnattr_setsigdefault(&attr, &def_set);
-	rc = posix_spawn(&pid, path, &fa, &attr, argv, e.v);
+	rc = posix_spawn(&job->pid, path, &fa, &attr, argv, e.v);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	envv_free(&e);
 	if (rc != 0) {
-		sigprocmask(SIG_SETMASK, &old_set, NULL);
+		job->pid = 0;
+		sigprocmask(SIG_SETMASK, &job->old_set, NULL);
 		return cni_error_set_errno(err, CNI_ERR_DELEGATE, rc, "failed to execute plugin %s",
 					   path);
 	}
-	close(steal_fd(&in_r));
-	close(steal_fd(&out_w));
+	job->in_fd = steal_fd(&in_w);
+	job->out_fd = steal_fd(&out_r);
+	/* most configs fit the pipe: the child can start reading at once */
+	if (job->io.in_len) {
+		ssize_t w = write(job->in_fd, job->io.in, job->io.in_len);
+		if (w > 0)
+			job->io.written = (size_t)w;
+	}
+	return 0;
+}
 
-	rc = pump(steal_fd(&in_w), out_r, io, err);
-	close(steal_fd(&out_r)); /* an overflowing child gets EPIPE/SIGPIPE */
-	while (waitpid(pid, status, 0) < 0) {
+/* Feed the rest of stdin, read stdout to EOF, reap; *status: wait status. */
+static int spawn_collect(struct cni_delegate_job *job, int *status, struct cni_error *err)
+{
+	sigset_t pipe_set;
+	int rc;
+
+	rc = pump(job->in_fd, job->out_fd, &job->io, err);
+	job->in_fd = -1;
+	close(job->out_fd); /* an overflowing child gets EPIPE/SIGPIPE */
+	job->out_fd = -1;
+	while (waitpid(job->pid, status, 0) < 0) {
 		if (errno != EINTR) {
 			*status = 0;
 			rc = cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "waitpid");
 			break;
 		}
 	}
-	if (io->epipe && !sigismember(&old_set, SIGPIPE)) {
+	job->pid = 0;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if (job->io.epipe && !sigismember(&job->old_set, SIGPIPE)) {
 		struct timespec zero = {0, 0};
 		sigtimedwait(&pipe_set, NULL, &zero);
 	}
-	sigprocmask(SIG_SETMASK, &old_set, NULL);
+	sigprocmask(SIG_SETMASK, &job->old_set, NULL);
 	return rc;
 }
 
@@ -297,28 +306,43 @@ static int adopt_error(const char *type, int exit_code, const char *out, size_t 
 	return -1;
 }
 
-int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *env,
-		      const char *stdin_data, size_t stdin_len, char **out, struct cni_error *err)
+int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
+		       const char *stdin_data, size_t stdin_len, struct cni_delegate_job *job,
+		       struct cni_error *err)
 {
 	cleanup_free char *path = NULL;
-	struct child_io io = {.in = stdin_data, .in_len = stdin_data ? stdin_len : 0};
-	cleanup_free char *buf = NULL;
 	const char *command = cni_cmd_to_string(cmd);
-	int status = 0;
 
-	if (out)
-		*out = NULL;
+	memset(job, 0, sizeof(*job));
+	job->in_fd = job->out_fd = -1;
+	job->type = type;
+	job->io.in = stdin_data;
+	job->io.in_len = stdin_data ? stdin_len : 0;
 	if (!command)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "delegate: bad command %d", (int)cmd);
 	if (!(path = cni_find_plugin(type, env->path, err)))
 		return -1;
-	if (spawn_and_collect(path, command, env, &io, &status, err) < 0) {
-		free(io.out);
+	return spawn_start(path, command, env, job, err);
+}
+
+int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct cni_error *err)
+{
+	cleanup_free char *buf = NULL;
+	const char *type = job->type;
+	int status = 0;
+
+	if (out)
+		*out = NULL;
+	if (job->pid == 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "delegate: no plugin was started");
+	if (spawn_collect(job, &status, err) < 0) {
+		free(job->io.out);
+		job->io.out = NULL;
 		return -1;
 	}
-	buf = io.out;
+	buf = steal_pointer(&job->io.out);
 	/* First: cutting a flooding plugin off may well kill it by SIGPIPE. */
-	if (io.overflow)
+	if (job->io.overflow)
 		return cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s printed more than %d bytes",
 				     type, DELEGATE_MAX_OUT);
 	if (WIFSIGNALED(status))
@@ -326,7 +350,7 @@ int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *
 				     type, WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return adopt_error(type, WIFEXITED(status) ? WEXITSTATUS(status) : -1, buf,
-				   io.out_len, err);
+				   job->io.out_len, err);
 	if (out) {
 		if (!buf && !(buf = strdup("")))
 			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
@@ -335,14 +359,38 @@ int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *
 	return 0;
 }
 
+int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *env,
+		      const char *stdin_data, size_t stdin_len, char **out, struct cni_error *err)
+{
+	struct cni_delegate_job job;
+
+	if (out)
+		*out = NULL;
+	if (cni_delegate_start(type, cmd, env, stdin_data, stdin_len, &job, err) < 0)
+		return -1;
+	return cni_delegate_finish(&job, out, err);
+}
+
 int cni_delegate_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,
 		     struct cni_result **result, struct cni_error *err)
 {
-	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
-	cleanup_free char *out = NULL;
+	struct cni_delegate_job job;
 
 	*result = NULL;
-	if (cni_delegate_exec(type, CNI_CMD_ADD, env, conf->raw, conf->raw_len, &out, err) < 0)
+	if (cni_delegate_start(type, CNI_CMD_ADD, env, conf->raw, conf->raw_len, &job, err) < 0)
+		return -1;
+	return cni_delegate_finish_add(&job, conf, result, err);
+}
+
+int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
+			    struct cni_result **result, struct cni_error *err)
+{
+	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
+	cleanup_free char *out = NULL;
+	const char *type = job->type;
+
+	*result = NULL;
+	if (cni_delegate_finish(job, &out, err) < 0)
 		return -1;
 	if (cni_result_parse(out, conf->cni_version, result, &perr) < 0) {
 		cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s returned an invalid result: %s",

@@ -41,7 +41,7 @@ struct add {
 	int netns_fd;
 	struct nl_link br, host, cont;
 	struct cni_result *res;
-	struct async_job ipam; /* an IPAM ADD under way in the background */
+	struct cni_delegate_job ipam; /* an IPAM ADD under way in the background */
 	enum undo undo[8];
 	size_t n_undo;
 };
@@ -75,7 +75,7 @@ static void rollback(struct add *a)
 	if (a->ipam.pid) {
 		/* started, never collected: what it allocated is released too */
 		cleanup_result struct cni_result *r = NULL;
-		if (br_ipam_finish(&a->ipam, a->c.ipam_type, a->conf, &r, &e) == 0)
+		if (cni_delegate_finish_add(&a->ipam, a->conf, &r, &e) == 0)
 			push_undo(a, UNDO_IPAM);
 		cni_error_clear(&e);
 	}
@@ -154,7 +154,7 @@ static int run_ipam(struct add *a, struct cni_error *err)
 	int r;
 
 	if (a->ipam.pid)
-		r = br_ipam_finish(&a->ipam, a->c.ipam_type, a->conf, &ipam, err);
+		r = cni_delegate_finish_add(&a->ipam, a->conf, &ipam, err);
 	else
 		r = cni_delegate_add(a->c.ipam_type, a->env, a->conf, &ipam, err);
 	if (r < 0)
@@ -268,7 +268,8 @@ static int do_add(struct add *a, struct cni_error *err)
 		return -1;
 	/* host-local allocates while the kernel makes the links */
 	if (c->ipam_type && br_ipam_early(c->ipam_type) &&
-	    br_ipam_start(c->ipam_type, env, a->conf, &a->ipam, err) < 0)
+	    cni_delegate_start(c->ipam_type, CNI_CMD_ADD, env, a->conf->raw, a->conf->raw_len,
+			       &a->ipam, err) < 0)
 		return -1;
 	if (nl_open(&a->nl, err) < 0 || setup_bridge(a, err) < 0)
 		return -1;
@@ -336,7 +337,7 @@ static int do_add(struct add *a, struct cni_error *err)
 int br_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err)
 {
-	struct add a = {.env = env, .conf = conf, .netns_fd = -1, .ipam = ASYNC_JOB_INIT};
+	struct add a = {.env = env, .conf = conf, .netns_fd = -1};
 	int r = -1;
 
 	if (br_conf_load(conf, env->args, &a.c, err) < 0 ||
