@@ -31,7 +31,7 @@ static void write_str(int fd, const char *s)
 	write_all(fd, s ? s : "", (s ? strlen(s) : 0) + 1);
 }
 
-static __attribute__((noreturn)) void child(int fd, async_fn fn, void *arg)
+static __attribute__((noreturn)) void child(int fd, int detached, async_fn fn, void *arg)
 {
 	struct cni_error err = CNI_ERROR_INIT;
 	char *out = NULL;
@@ -46,16 +46,26 @@ static __attribute__((noreturn)) void child(int fd, async_fn fn, void *arg)
 		write_str(fd, "0");
 		write_str(fd, out);
 	}
+	if (detached) {
+		/* the runtime reads our parent's stdout to EOF: let go of it */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		close(fd);
+	}
 	_exit(0); /* no atexit handlers, no stdio flush: stdout is the parent's */
 }
 
-int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error *err)
+static int start(struct async_job *job, int detached, async_fn fn, void *arg, struct cni_error *err)
 {
 	int p[2];
 	pid_t pid;
 
 	job->pid = 0;
 	job->fd = -1;
+	job->detached = detached;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "pipe");
 	fflush(NULL);
@@ -68,12 +78,22 @@ int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error 
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(p[1], fn, arg);
+		child(p[1], detached, fn, arg);
 	}
 	close(p[1]);
 	job->pid = pid;
 	job->fd = p[0];
 	return 0;
+}
+
+int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error *err)
+{
+	return start(job, 0, fn, arg, err);
+}
+
+int async_start_detached(struct async_job *job, async_fn fn, void *arg, struct cni_error *err)
+{
+	return start(job, 1, fn, arg, err);
 }
 
 /* Read the answer to EOF and reap the child. NULL if it died mute. */
@@ -115,7 +135,7 @@ void async_abandon(struct async_job *job)
 	if (job->fd >= 0)
 		close(job->fd);
 	job->fd = -1;
-	if (job->pid > 0)
+	if (job->pid > 0 && !job->detached)
 		while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
 			;
 	job->pid = 0;

@@ -27,6 +27,13 @@
 #include "error.h"
 #include "ipnet.h"
 
+/* From now on, this process leaves its nftables sockets open: they close
+ * when it exits. Closing one after a transaction that deleted anything
+ * waits for an RCU grace period (tens of ms); a worker that reports its
+ * outcome first and then exits (async_start_detached) keeps that wait off
+ * the plugin's latency. The transaction itself is committed when ACKed. */
+void nft_defer_socket_close(void);
+
 /* Masquerade traffic from each addrs[i].ip to destinations outside
  * addrs[i] (its subnet; multicast excluded), for this network. An element
  * already present for that address with another owner is replaced. */

@@ -61,9 +61,17 @@ int nft_sock_open(struct nft_sock *s, struct cni_error *err)
 	return 0;
 }
 
+static bool defer_close;
+
+void nft_defer_socket_close(void)
+{
+	defer_close = true;
+}
+
 void nft_sock_close(struct nft_sock *s)
 {
-	if (s->nl)
+	/* deferred: the descriptor (and its small struct) go at exit */
+	if (s->nl && !defer_close)
 		mnl_socket_close(s->nl);
 	free(s->rbuf);
 	s->nl = NULL;

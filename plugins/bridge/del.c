@@ -71,8 +71,9 @@ static int find_container_link(const char *netns, const char *ifname, struct ctr
 	return 0;
 }
 
-/* This container's nftables entries (a worker of its own: each commit
- * that deletes waits for an RCU grace period, which overlaps the veth's). */
+/* This container's nftables entries, in a worker of its own that answers
+ * as soon as the kernel has committed, and leaves the socket close (an RCU
+ * grace period after a deletion) to its own exit. */
 struct del_work {
 	const struct cni_env *env;
 	const struct cni_conf *conf;
@@ -85,6 +86,7 @@ static int nft_del(void *arg, char **out, struct cni_error *err)
 	const struct del_work *w = arg;
 	const struct cni_env *env = w->env;
 
+	nft_defer_socket_close();
 	if (w->c->macspoofchk) {
 		cleanup_error struct cni_error e = CNI_ERROR_INIT;
 		/* as the reference: reported, not fatal */
@@ -129,7 +131,7 @@ int br_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	    find_container_link(env->netns, env->ifname, &link, &link_err) < 0)
 		goto finish;
 	if ((c.macspoofchk || (c.ipam_type && c.ip_masq)) &&
-	    async_start(&nft, nft_del, &w, err) < 0)
+	    async_start_detached(&nft, nft_del, &w, err) < 0)
 		goto out;
 	if (link.nl) {
 		int d = nl_link_del(link.nl, link.index, env->ifname, &link_err);
