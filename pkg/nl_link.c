@@ -251,6 +251,9 @@ int nl_veth_create(struct nl_sock *nl, const struct nl_veth_opts *o, struct cni_
 		return r;
 	if (o->up)
 		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	/* txqueuelen 0 (noqueue), as the reference's veths: a veth does not
+	 * need a queue of its own */
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, o->name);
 	if (o->mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)o->mtu);
@@ -263,6 +266,7 @@ int nl_veth_create(struct nl_sock *nl, const struct nl_veth_opts *o, struct cni_
 	/* The peer's attributes follow its own ifinfomsg. */
 	peer = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer));
 	(void)peer; /* zero: the peer cannot be opened before the pair is linked */
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, o->peer_name);
 	if (o->peer_netns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)o->peer_netns_fd);

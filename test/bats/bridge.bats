@@ -38,6 +38,16 @@ teardown() { br_teardown; }
 	[ "$(csysctl net/ipv6/conf/eth0/accept_dad)" = 0 ]
 }
 
+@test "bridge: veth ends have no TX queue (txqueuelen 0), the bridge keeps the default" {
+	br_run ADD "$(br_conf)"
+	assert_success
+	run br_ports
+	local veth=$output
+	[ "$(ip netns exec "$HOSTNS" cat /sys/class/net/$veth/tx_queue_len)" = 0 ]
+	[ "$(ip netns exec "${CNS[0]}" cat /sys/class/net/eth0/tx_queue_len)" = 0 ]
+	[ "$(ip netns exec "$HOSTNS" cat /sys/class/net/$BR/tx_queue_len)" != 0 ]
+}
+
 @test "bridge: ADD result has bridge, host veth, container interface and ips (index 2)" {
 	br_run ADD "$(br_conf)"
 	assert_success
