@@ -74,7 +74,7 @@ $(LIBBR): $(call obj,$(BR_LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBCNI)
+$(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
@@ -93,7 +93,7 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBHL) $(LIBBR) $(LIBCNI)
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 

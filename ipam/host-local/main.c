@@ -2,7 +2,12 @@
 /* host-local: IP address management from ranges, with reservations kept
  * on local disk, compatible with the reference plugin's store. */
 #include "cmd.h"
+#include "elfnote.h"
 #include "version.h"
+
+/* How the bridge knows this binary is ours: it then runs the same code
+ * (cmd.c) in its own process instead of exec'ing us. */
+CNI_C_ELF_NOTE("host-local");
 
 static const struct cni_plugin plugin = {
     .name = "host-local",

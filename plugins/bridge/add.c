@@ -41,7 +41,7 @@ struct add {
 	int netns_fd;
 	struct nl_link br, host, cont;
 	struct cni_result *res;
-	struct cni_delegate_job ipam; /* an IPAM ADD under way in the background */
+	struct br_ipam ipam; /* an IPAM ADD started early, not yet collected */
 	enum undo undo[8];
 	size_t n_undo;
 };
@@ -72,10 +72,10 @@ static void rollback(struct add *a)
 	cleanup_error struct cni_error e = CNI_ERROR_INIT;
 	const struct cni_env *env = a->env;
 
-	if (a->ipam.pid) {
+	if (br_ipam_pending(&a->ipam)) {
 		/* started, never collected: what it allocated is released too */
 		cleanup_result struct cni_result *r = NULL;
-		if (cni_delegate_finish_add(&a->ipam, a->conf, &r, &e) == 0)
+		if (br_ipam_add_finish(&a->ipam, a->conf, &r, &e) == 0)
 			push_undo(a, UNDO_IPAM);
 		cni_error_clear(&e);
 	}
@@ -92,7 +92,7 @@ static void rollback(struct add *a)
 				warn("macspoofchk", &e);
 			break;
 		case UNDO_IPAM:
-			if (cni_delegate_cmd(a->c.ipam_type, CNI_CMD_DEL, env, a->conf, &e) < 0)
+			if (br_ipam_cmd(a->c.ipam_type, CNI_CMD_DEL, env, a->conf, &e) < 0)
 				warn("IPAM DEL", &e);
 			break;
 		case UNDO_MASQ:
@@ -153,10 +153,10 @@ static int run_ipam(struct add *a, struct cni_error *err)
 	cleanup_result struct cni_result *ipam = NULL;
 	int r;
 
-	if (a->ipam.pid)
-		r = cni_delegate_finish_add(&a->ipam, a->conf, &ipam, err);
+	if (br_ipam_pending(&a->ipam))
+		r = br_ipam_add_finish(&a->ipam, a->conf, &ipam, err);
 	else
-		r = cni_delegate_add(a->c.ipam_type, a->env, a->conf, &ipam, err);
+		r = br_ipam_add(a->c.ipam_type, a->env, a->conf, &ipam, err);
 	if (r < 0)
 		return -1;
 	push_undo(a, UNDO_IPAM);
@@ -266,10 +266,10 @@ static int do_add(struct add *a, struct cni_error *err)
 	a->netns_fd = netns_open(env->netns, err);
 	if (a->netns_fd < 0)
 		return -1;
-	/* host-local allocates while the kernel makes the links */
+	/* host-local allocates while the kernel makes the links (ours: at once,
+	 * in-process) */
 	if (c->ipam_type && br_ipam_early(c->ipam_type) &&
-	    cni_delegate_start(c->ipam_type, CNI_CMD_ADD, env, a->conf->raw, a->conf->raw_len,
-			       &a->ipam, err) < 0)
+	    br_ipam_add_start(&a->ipam, c->ipam_type, env, a->conf, err) < 0)
 		return -1;
 	if (nl_open(&a->nl, err) < 0 || setup_bridge(a, err) < 0)
 		return -1;

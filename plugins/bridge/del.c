@@ -13,6 +13,7 @@
 #include "async.h"
 #include "cleanup.h"
 #include "delegate.h"
+#include "ipam.h"
 #include "netns.h"
 #include "nft.h"
 
@@ -108,7 +109,7 @@ static int nft_del(void *arg, char **out, struct cni_error *err)
 static int ipam_del(void *arg, char **out, struct cni_error *err)
 {
 	const struct del_work *w = arg;
-	return cni_delegate_cmd(w->c->ipam_type, CNI_CMD_DEL, w->env, w->conf, err);
+	return br_ipam_cmd(w->c->ipam_type, CNI_CMD_DEL, w->env, w->conf, err);
 }
 
 /* IPAM DEL, the nftables entries and the veth teardown all wait on

@@ -1,14 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* host-local answers in about the time the kernel takes to make the veth,
- * so ADD starts it first (cni_delegate_start) and collects its answer
- * after the links are made. */
+/* The IPAM runner. host-local answers in about the time the kernel takes
+ * to make the veth, so ADD starts it first and collects its answer after
+ * the links are made.
+ *
+ * When the host-local that CNI_PATH resolves to is our own build (its
+ * "cni-c" ELF note says so), its code runs in this process instead: the
+ * same commands (ipam/host-local/cmd.c) on the same config bytes and
+ * CNI_* variables, the same store and lock, and the result goes through
+ * the same print-in-the-config's-version and parse as an exec'd plugin's
+ * stdout, so results and errors are those of the exec. Anything else
+ * found (the reference binary, a test plugin) is exec'd as before. */
 #ifndef CNI_BRIDGE_IPAM_H
 #define CNI_BRIDGE_IPAM_H
 
 #include "bridge.h"
+#include "delegate.h"
 
 /* Plugins that only allocate from their own store (host-local, static),
  * so their ADD may run before the veth exists. */
 bool br_ipam_early(const char *type);
+
+/* An IPAM ADD under way (exec'd) or done in-process but not collected. */
+struct br_ipam {
+	struct cni_delegate_job job; /* job.pid != 0: exec'd, running */
+	bool done;		     /* in-process: outcome below, not collected */
+	int rc;
+	struct cni_result *res;
+	struct cni_error err;
+};
+
+/* Start an ADD of `type` (err only for failing to start it: not found,
+ * spawn failure). Every started ADD must be finished. */
+int br_ipam_add_start(struct br_ipam *ip, const char *type, const struct cni_env *env,
+		      const struct cni_conf *conf, struct cni_error *err);
+/* Is one started and not yet finished? */
+bool br_ipam_pending(const struct br_ipam *ip);
+/* Its outcome: the parsed result in the config's version, or its error. */
+int br_ipam_add_finish(struct br_ipam *ip, const struct cni_conf *conf, struct cni_result **result,
+		       struct cni_error *err);
+/* ADD in one step (started now, finished at once). */
+int br_ipam_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,
+		struct cni_result **result, struct cni_error *err);
+/* DEL or CHECK with the same config. */
+int br_ipam_cmd(const char *type, enum cni_cmd cmd, const struct cni_env *env,
+		const struct cni_conf *conf, struct cni_error *err);
 
 #endif
