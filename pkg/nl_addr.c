@@ -88,16 +88,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	len = ip_addr_len(ifa->ifa_family);
 	if (!a || (int)mnl_attr_get_payload_len(a) != len)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
+	void *grown = nl_grow(l->v, &l->cap, l->n, sizeof(*l->v));
+	if (!grown)
+		return MNL_CB_ERROR;
+	l->v = grown;
 	e = &l->v[l->n++];
 	memset(e, 0, sizeof(*e));
 	e->ifindex = (int)ifa->ifa_index;

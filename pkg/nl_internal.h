@@ -3,6 +3,8 @@
 #ifndef CNI_NL_INTERNAL_H
 #define CNI_NL_INTERNAL_H
 
+#include <errno.h>
+#include <stdlib.h>
 #include <libmnl/libmnl.h>
 
 #include "netlink.h"
@@ -37,5 +39,24 @@ void nl_parse_msg(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr
  * details strerror and the kernel's message. Returns ret (negative). */
 int nl_fail(struct nl_sock *nl, struct cni_error *err, int ret, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Room for one more element in a dump's growing array (v has *cap
+ * elements, n used): v itself, or a larger copy, or NULL (errno ENOMEM;
+ * v is untouched). */
+static inline void *nl_grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 8;
+	if (!(nv = realloc(v, ncap * elem))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*cap = ncap;
+	return nv;
+}
 
 #endif

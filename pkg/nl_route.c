@@ -142,16 +142,10 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (l->oif && r.oif != l->oif)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
+	void *grown = nl_grow(l->v, &l->cap, l->n, sizeof(*l->v));
+	if (!grown)
+		return MNL_CB_ERROR;
+	l->v = grown;
 	l->v[l->n++] = r;
 	return MNL_CB_OK;
 }
