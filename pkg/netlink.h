@@ -56,6 +56,7 @@ struct nl_link {
 	int br_default_pvid;   /* bridge: 0 disabled; -1 unknown */
 	int port_hairpin;      /* bridge port: 0/1; -1 unknown */
 	int port_isolated;     /* bridge port: 0/1; -1 unknown */
+	int ipv6_accept_ra;    /* net.ipv6.conf.<link>.accept_ra; -1 unknown */
 };
 
 /* By name (index 0) or by index (name NULL). -ENODEV when there is none. */
@@ -104,6 +105,13 @@ struct nl_link_change {
 int nl_link_change(struct nl_sock *nl, int index, const char *name, const struct nl_link_change *c,
 		   struct cni_error *err);
 int nl_link_set_up(struct nl_sock *nl, int index, const char *name, struct cni_error *err);
+/* net.ipv4.conf.<link>.<key> = value, by netlink (IPV4_DEVCONF_* key):
+ * no /proc/sys lookup, whose cost grows with the number of netns. */
+int nl_link_set_ipv4_conf(struct nl_sock *nl, int index, const char *name, int key, uint32_t value,
+			  struct cni_error *err);
+/* The netns-wide forwarding switch (net.ipv4.ip_forward or
+ * net.ipv6.conf.all.forwarding) by RTM_GETNETCONF. */
+int nl_forwarding_get(struct nl_sock *nl, int family, int *value, struct cni_error *err);
 /* By index, or by name when index is 0. -ENODEV when already gone. */
 int nl_link_del(struct nl_sock *nl, int index, const char *name, struct cni_error *err);
 

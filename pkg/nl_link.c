@@ -5,8 +5,12 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -49,6 +53,27 @@ static void parse_linkinfo(const struct nlattr *info, struct nl_link *l)
 	}
 }
 
+/* IFLA_AF_SPEC: the IPv6 devconf array (IFLA_INET6_CONF, s32 by DEVCONF_*) */
+static void parse_af_spec(const struct nlattr *spec, struct nl_link *l)
+{
+	const struct nlattr *af, *a;
+
+	mnl_attr_for_each_nested(af, spec)
+	{
+		if (mnl_attr_get_type(af) != AF_INET6)
+			continue;
+		mnl_attr_for_each_nested(a, af)
+		{
+			if (mnl_attr_get_type(a) == IFLA_INET6_CONF &&
+			    mnl_attr_get_payload_len(a) >=
+				(DEVCONF_ACCEPT_RA + 1) * sizeof(int32_t)) {
+				const int32_t *conf = mnl_attr_get_payload(a);
+				l->ipv6_accept_ra = conf[DEVCONF_ACCEPT_RA];
+			}
+		}
+	}
+}
+
 static int link_attr_cb(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
@@ -85,6 +110,9 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 	case IFLA_LINKINFO:
 		parse_linkinfo(a, l);
 		break;
+	case IFLA_AF_SPEC:
+		parse_af_spec(a, l);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -100,6 +128,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	l->link_netnsid = -1;
 	l->br_vlan_filtering = l->br_default_pvid = -1;
 	l->port_hairpin = l->port_isolated = -1;
+	l->ipv6_accept_ra = -1;
 	l->index = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
@@ -320,6 +349,62 @@ int nl_link_set_up(struct nl_sock *nl, int index, const char *name, struct cni_e
 	r = nl_link_change(nl, index, name, &c, err);
 	if (r < 0)
 		return nl_fail(nl, err, r, "failed to set %s up", name ? name : "");
+	return 0;
+}
+
+int nl_link_set_ipv4_conf(struct nl_sock *nl, int index, const char *name, int key, uint32_t value,
+			  struct cni_error *err)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_SETLINK, 0);
+	struct nlattr *spec, *inet, *conf;
+	int r;
+
+	put_ifi(nlh, AF_UNSPEC, index);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, (uint16_t)key, value);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	r = nl_talk(nl, nlh, NULL, NULL);
+	if (r < 0)
+		return nl_fail(nl, err, r, "failed to set IPv4 setting %d on %s", key,
+			       name ? name : "");
+	return 0;
+}
+
+static int netconf_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[NETCONFA_MAX + 1] = {0};
+	int *value = data;
+
+	if (nlh->nlmsg_type != RTM_NEWNETCONF)
+		return MNL_CB_OK;
+	nl_parse_msg(nlh, sizeof(struct netconfmsg), tb, NETCONFA_MAX);
+	if (tb[NETCONFA_FORWARDING])
+		*value = (int)mnl_attr_get_u32(tb[NETCONFA_FORWARDING]);
+	return MNL_CB_OK;
+}
+
+int nl_forwarding_get(struct nl_sock *nl, int family, int *value, struct cni_error *err)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETNETCONF, 0);
+	struct netconfmsg *ncm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ncm));
+	int r;
+
+	ncm->ncm_family = (unsigned char)family;
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, (uint32_t)NETCONFA_IFINDEX_ALL);
+	*value = -1;
+	r = nl_talk(nl, nlh, netconf_cb, value);
+	if (r < 0)
+		return nl_fail(nl, err, r, "failed to read the %s forwarding setting",
+			       family == AF_INET ? "IPv4" : "IPv6");
+	if (*value < 0)
+		return nl_fail(nl, err, -ENODATA, "no %s forwarding setting in the answer",
+			       family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
 }
 

@@ -117,9 +117,13 @@ static int setup_bridge(struct add *a, struct cni_error *err)
 
 	if (nl_bridge_ensure(a->nl, &o, &a->br, NULL, err) < 0)
 		return cni_error_wrap(err, "failed to create bridge \"%s\"", a->c.bridge);
-	/* we want to own the routes for this interface */
-	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", a->c.bridge);
-	sysctl_write(key, "0", &ignored);
+	/* We want to own the routes for this interface. Read by netlink, and
+	 * written only when needed: a /proc/sys lookup costs more the more
+	 * network namespaces the host has. */
+	if (a->br.ipv6_accept_ra != 0) {
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", a->c.bridge);
+		sysctl_write(key, "0", &ignored);
+	}
 	return 0;
 }
 
@@ -173,10 +177,16 @@ static int run_ipam(struct add *a, struct cni_error *err)
 	return 0;
 }
 
-static int enable_forward(int family, struct cni_error *err)
+static int enable_forward(struct nl_sock *nl, int family, struct cni_error *err)
 {
 	const char *key =
 	    family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+	int on = 0;
+
+	/* usually on already: asked by netlink, /proc/sys only to turn it on */
+	if (nl_forwarding_get(nl, family, &on, err) == 0 && on == 1)
+		return 0;
+	cni_error_clear(err);
 	if (sysctl_ensure(key, "1", err) < 0)
 		return cni_error_wrap(err, "failed to enable forwarding");
 	return 0;
@@ -208,9 +218,9 @@ static int setup_gateways(struct add *a, const struct ip_net *gws, size_t n, str
 		fwd4 |= !v6;
 		fwd6 |= v6;
 	}
-	if (fwd4 && enable_forward(AF_INET, err) < 0)
+	if (fwd4 && enable_forward(a->nl, AF_INET, err) < 0)
 		return -1;
-	if (fwd6 && enable_forward(AF_INET6, err) < 0)
+	if (fwd6 && enable_forward(a->nl, AF_INET6, err) < 0)
 		return -1;
 	return 0;
 }

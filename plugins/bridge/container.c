@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <linux/if_addr.h>
+#include <linux/ip.h>
 
 #include "cleanup.h"
 #include "netns.h"
@@ -41,11 +42,6 @@ static int container_sysctls(void *arg, struct cni_error *err)
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_dad", a->ifname);
 		sysctl_write(key, "0", &ignored);
 	}
-	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_notify", a->ifname);
-	sysctl_write(key, "1", &ignored);
-
-	if (!a->has_v6)
-		return 0;
 	/* IPv6 addresses need IPv6 on the interface and on lo */
 	for (int i = 0; i < 2; i++) {
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", ifs[i]);
@@ -126,7 +122,16 @@ int br_container_configure(struct nl_sock *nl, int netns_fd, const struct nl_lin
 
 	for (size_t i = 0; i < res->n_ips; i++)
 		sa.has_v6 |= res->ips[i].address.ip.family == AF_INET6;
-	if (netns_run(netns_fd, container_sysctls, &sa, err) < 0)
+	/* arp_notify by netlink (best effort, as the reference); the IPv6
+	 * settings have no netlink setter: /proc/sys inside the netns, only
+	 * when the container gets IPv6 (a /proc/sys lookup costs more the
+	 * more network namespaces the host has) */
+	{
+		cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
+		nl_link_set_ipv4_conf(nl, link->index, link->name, IPV4_DEVCONF_ARP_NOTIFY, 1,
+				      &ignored);
+	}
+	if (sa.has_v6 && netns_run(netns_fd, container_sysctls, &sa, err) < 0)
 		return -1;
 	for (size_t i = 0; i < res->n_ips; i++) {
 		const struct cni_ipconfig *ip = &res->ips[i];
