@@ -154,11 +154,9 @@ static struct ifinfomsg *put_ifi(struct nlmsghdr *nlh, int family, int index)
 	return ifi;
 }
 
-int nl_link_get(struct nl_sock *nl, const char *name, int index, struct nl_link *out,
-		struct cni_error *err)
+/* Address a link by index, or by name when index is 0. 0 or -EINVAL. */
+static int put_link_id(struct nlmsghdr *nlh, int index, const char *name, struct cni_error *err)
 {
-	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETLINK, 0);
 	int r;
 
 	if (!index && (r = check_name(name, err)) < 0)
@@ -166,6 +164,18 @@ int nl_link_get(struct nl_sock *nl, const char *name, int index, struct nl_link 
 	put_ifi(nlh, AF_UNSPEC, index);
 	if (!index)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return 0;
+}
+
+int nl_link_get(struct nl_sock *nl, const char *name, int index, struct nl_link *out,
+		struct cni_error *err)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETLINK, 0);
+	int r;
+
+	if ((r = put_link_id(nlh, index, name, err)) < 0)
+		return r;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	out->index = 0;
 	r = nl_talk(nl, nlh, link_cb, out);
@@ -414,11 +424,8 @@ int nl_link_del(struct nl_sock *nl, int index, const char *name, struct cni_erro
 	struct nlmsghdr *nlh = nl_msg(buf, RTM_DELLINK, 0);
 	int r;
 
-	if (!index && (r = check_name(name, err)) < 0)
+	if ((r = put_link_id(nlh, index, name, err)) < 0)
 		return r;
-	put_ifi(nlh, AF_UNSPEC, index);
-	if (!index)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	r = nl_talk(nl, nlh, NULL, NULL);
 	if (r < 0)
 		return nl_fail(nl, err, r, "failed to delete link %s", name ? name : "");
