@@ -31,7 +31,7 @@ static void write_str(int fd, const char *s)
 	write_all(fd, s ? s : "", (s ? strlen(s) : 0) + 1);
 }
 
-static __attribute__((noreturn)) void child(int fd, int detached, async_fn fn, void *arg)
+static __attribute__((noreturn)) void child(int fd, int hold, async_fn fn, void *arg)
 {
 	struct cni_error err = CNI_ERROR_INIT;
 	char *out = NULL;
@@ -46,43 +46,66 @@ static __attribute__((noreturn)) void child(int fd, int detached, async_fn fn, v
 		write_str(fd, "0");
 		write_str(fd, out);
 	}
-	if (detached) {
+	if (hold >= 0) {
 		/* the runtime reads our parent's stdout to EOF: let go of it */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		char c;
 		if (null >= 0) {
 			dup2(null, STDOUT_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
 		close(fd);
+		/* Exit (closing our sockets) only once the parent is done. */
+		while (read(hold, &c, 1) < 0 && errno == EINTR)
+			;
 	}
 	_exit(0); /* no atexit handlers, no stdio flush: stdout is the parent's */
 }
 
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+}
+
 static int start(struct async_job *job, int detached, async_fn fn, void *arg, struct cni_error *err)
 {
-	int p[2];
+	int p[2], hold[2] = {-1, -1};
 	pid_t pid;
 
 	job->pid = 0;
 	job->fd = -1;
+	job->hold = -1;
 	job->detached = detached;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "pipe");
+	if (detached && pipe2(hold, O_CLOEXEC) < 0) {
+		int e = errno;
+		close_pair(p);
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "pipe");
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		close(p[0]);
-		close(p[1]);
+		close_pair(p);
+		close_pair(hold);
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "fork");
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(p[1], detached, fn, arg);
+		if (hold[1] >= 0)
+			close(hold[1]);
+		child(p[1], hold[0], fn, arg);
 	}
 	close(p[1]);
+	if (hold[0] >= 0)
+		close(hold[0]);
 	job->pid = pid;
 	job->fd = p[0];
+	job->hold = hold[1];
 	return 0;
 }
 
@@ -128,6 +151,13 @@ static char *collect(struct async_job *job, size_t *len)
 	return b;
 }
 
+void async_release(struct async_job *job)
+{
+	if (job->hold >= 0)
+		close(job->hold);
+	job->hold = -1;
+}
+
 void async_abandon(struct async_job *job)
 {
 	int status;
@@ -135,6 +165,7 @@ void async_abandon(struct async_job *job)
 	if (job->fd >= 0)
 		close(job->fd);
 	job->fd = -1;
+	async_release(job);
 	if (job->pid > 0 && !job->detached)
 		while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
 			;

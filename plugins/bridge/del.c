@@ -73,8 +73,9 @@ static int find_container_link(const char *netns, const char *ifname, struct ctr
 }
 
 /* This container's nftables entries, in a worker of its own that answers
- * as soon as the kernel has committed, and leaves the socket close (an RCU
- * grace period after a deletion) to its own exit. */
+ * as soon as the kernel has committed, and closes its socket only after
+ * the veth is gone: that close may wait an RCU grace period holding the
+ * nftables commit mutex, which the kernel's netdev unregister takes too. */
 struct del_work {
 	const struct cni_env *env;
 	const struct cni_conf *conf;
