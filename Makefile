@@ -31,8 +31,8 @@ CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
-ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
+ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 PKG_SRC    := $(sort $(wildcard pkg/*.c pkg/*/*.c))
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))

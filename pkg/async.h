@@ -22,7 +22,10 @@ struct async_job {
 	int detached; /* see async_start_detached */
 };
 
-#define ASYNC_JOB_INIT {.pid = 0, .fd = -1, .hold = -1, .detached = 0}
+#define ASYNC_JOB_INIT                                                                             \
+	{                                                                                          \
+		.pid = 0, .fd = -1, .hold = -1, .detached = 0                                      \
+	}
 
 /* fn runs in the child; on success it may set *out (malloc'd, sent back). */
 typedef int (*async_fn)(void *arg, char **out, struct cni_error *err);

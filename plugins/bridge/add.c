@@ -5,6 +5,7 @@
 #include "bridge.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,21 @@
 #include "nft.h"
 #include "sysctl.h"
 #include "veth.h"
+
+/* IPAM, and the masquerade entries for the addresses it gives, on a thread
+ * of their own while the ADD's thread makes the links: store and nftables
+ * work beside rtnetlink work (each waits on its own kernel lock). Only for
+ * IPAM plugins that need no container interface (br_ipam_early). */
+struct early {
+	pthread_t tid;
+	bool running;
+	const struct cni_env *env;
+	const struct cni_conf *conf;
+	const struct br_conf *c;
+	struct cni_result *ipam; /* IPAM's result (NULL: it failed, see err) */
+	bool masq;		 /* the masquerade entries are in */
+	struct cni_error err;
+};
 
 /* What to undo, newest first, when the ADD fails. */
 enum undo {
@@ -41,13 +57,15 @@ struct add {
 	int netns_fd;
 	struct nl_link br, host, cont;
 	struct cni_result *res;
-	struct br_ipam ipam; /* an IPAM ADD started early, not yet collected */
+	struct early early;
 	enum undo undo[8];
 	size_t n_undo;
 };
 
 static void add_free(struct add *a)
 {
+	cni_result_free(a->early.ipam);
+	cni_error_clear(&a->early.err);
 	br_conf_free(&a->c);
 	nl_close(a->nl);
 	nl_close(a->cnl);
@@ -67,18 +85,68 @@ static void warn(const char *what, struct cni_error *e)
 	cni_error_clear(e);
 }
 
+static void *early_run(void *arg)
+{
+	struct early *w = arg;
+	const struct br_conf *c = w->c;
+
+	if (br_ipam_add(c->ipam_type, w->env, w->conf, &w->ipam, &w->err) < 0)
+		return NULL;
+	if (c->ip_masq && w->ipam->n_ips > 0) {
+		struct ip_net addrs[w->ipam->n_ips];
+		for (size_t i = 0; i < w->ipam->n_ips; i++)
+			addrs[i] = w->ipam->ips[i].address;
+		if (nft_masq_add(c->name, w->env->container_id, w->env->ifname, addrs,
+				 w->ipam->n_ips, &w->err) == 0)
+			w->masq = true;
+	}
+	return NULL;
+}
+
+static int early_start(struct add *a, struct cni_error *err)
+{
+	struct early *w = &a->early;
+	int r;
+
+	w->env = a->env;
+	w->conf = a->conf;
+	w->c = &a->c;
+	r = pthread_create(&w->tid, NULL, early_run, w);
+	if (r != 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, r, "failed to start IPAM");
+	w->running = true;
+	return 0;
+}
+
+/* Wait for the thread and take over what it did: its undo entries, and
+ * its error if any. */
+static int early_join(struct add *a, struct cni_error *err)
+{
+	struct early *w = &a->early;
+
+	if (!w->running)
+		return 0;
+	pthread_join(w->tid, NULL);
+	w->running = false;
+	if (w->ipam)
+		push_undo(a, UNDO_IPAM);
+	if (w->masq)
+		push_undo(a, UNDO_MASQ);
+	if (cni_error_is_set(&w->err)) {
+		cni_error_move(err, &w->err);
+		return -1;
+	}
+	return 0;
+}
+
 static void rollback(struct add *a)
 {
 	cleanup_error struct cni_error e = CNI_ERROR_INIT;
 	const struct cni_env *env = a->env;
 
-	if (br_ipam_pending(&a->ipam)) {
-		/* started, never collected: what it allocated is released too */
-		cleanup_result struct cni_result *r = NULL;
-		if (br_ipam_add_finish(&a->ipam, a->conf, &r, &e) == 0)
-			push_undo(a, UNDO_IPAM);
-		cni_error_clear(&e);
-	}
+	/* still running: what it allocates is released too */
+	early_join(a, &e);
+	cni_error_clear(&e);
 
 	while (a->n_undo > 0) {
 		switch (a->undo[--a->n_undo]) {
@@ -151,19 +219,20 @@ static int set_mac(struct cni_interface *i, const struct nl_link *l)
 	return 0;
 }
 
-/* Run IPAM and take its IPs, routes and DNS. */
+/* IPAM's outcome (from the thread, or run now) and its IPs, routes, DNS. */
 static int run_ipam(struct add *a, struct cni_error *err)
 {
 	cleanup_result struct cni_result *ipam = NULL;
-	int r;
 
-	if (br_ipam_pending(&a->ipam))
-		r = br_ipam_add_finish(&a->ipam, a->conf, &ipam, err);
-	else
-		r = br_ipam_add(a->c.ipam_type, a->env, a->conf, &ipam, err);
-	if (r < 0)
-		return -1;
-	push_undo(a, UNDO_IPAM);
+	if (a->early.running || a->early.ipam) {
+		if (early_join(a, err) < 0)
+			return -1;
+		ipam = steal_pointer(&a->early.ipam);
+	} else {
+		if (br_ipam_add(a->c.ipam_type, a->env, a->conf, &ipam, err) < 0)
+			return -1;
+		push_undo(a, UNDO_IPAM);
+	}
 	if (ipam->n_ips == 0)
 		return cni_error_set(err, CNI_ERR_IPAM, "IPAM plugin returned missing IP config");
 	for (size_t i = 0; i < ipam->n_ips; i++)
@@ -229,6 +298,8 @@ static int setup_masq(struct add *a, struct cni_error *err)
 {
 	struct ip_net addrs[a->res->n_ips];
 
+	if (a->early.masq)
+		return 0; /* done by the IPAM thread */
 	for (size_t i = 0; i < a->res->n_ips; i++)
 		addrs[i] = a->res->ips[i].address;
 	if (nft_masq_add(a->c.name, a->env->container_id, a->env->ifname, addrs, a->res->n_ips,
@@ -276,10 +347,8 @@ static int do_add(struct add *a, struct cni_error *err)
 	a->netns_fd = netns_open(env->netns, err);
 	if (a->netns_fd < 0)
 		return -1;
-	/* host-local allocates while the kernel makes the links (ours: at once,
-	 * in-process) */
-	if (c->ipam_type && br_ipam_early(c->ipam_type) &&
-	    br_ipam_add_start(&a->ipam, c->ipam_type, env, a->conf, err) < 0)
+	/* host-local allocates while the kernel makes the links */
+	if (c->ipam_type && br_ipam_early(c->ipam_type) && early_start(a, err) < 0)
 		return -1;
 	if (nl_open(&a->nl, err) < 0 || setup_bridge(a, err) < 0)
 		return -1;

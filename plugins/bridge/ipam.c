@@ -104,49 +104,13 @@ static int inproc_add(const struct cni_env *env, const struct cni_conf *conf,
 	return 0;
 }
 
-int br_ipam_add_start(struct br_ipam *ip, const char *type, const struct cni_env *env,
-		      const struct cni_conf *conf, struct cni_error *err)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->job.in_fd = ip->job.out_fd = -1;
-	if (!run_inproc(type, env))
-		return cni_delegate_start(type, CNI_CMD_ADD, env, conf->raw, conf->raw_len,
-					  &ip->job, err);
-	/* ~0.3 ms of file work: done now, reported when collected */
-	ip->rc = inproc_add(env, conf, &ip->res, &ip->err);
-	ip->done = true;
-	return 0;
-}
-
-bool br_ipam_pending(const struct br_ipam *ip)
-{
-	return ip->done || ip->job.pid != 0;
-}
-
-int br_ipam_add_finish(struct br_ipam *ip, const struct cni_conf *conf, struct cni_result **result,
-		       struct cni_error *err)
-{
-	*result = NULL;
-	if (!ip->done)
-		return cni_delegate_finish_add(&ip->job, conf, result, err);
-	ip->done = false;
-	if (ip->rc < 0) {
-		cni_error_move(err, &ip->err);
-		return -1;
-	}
-	*result = steal_pointer(&ip->res);
-	return 0;
-}
-
 int br_ipam_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,
 		struct cni_result **result, struct cni_error *err)
 {
-	struct br_ipam ip;
-
 	*result = NULL;
-	if (br_ipam_add_start(&ip, type, env, conf, err) < 0)
-		return -1;
-	return br_ipam_add_finish(&ip, conf, result, err);
+	if (!run_inproc(type, env))
+		return cni_delegate_add(type, env, conf, result, err);
+	return inproc_add(env, conf, result, err);
 }
 
 int br_ipam_cmd(const char *type, enum cni_cmd cmd, const struct cni_env *env,

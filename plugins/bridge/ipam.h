@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The IPAM runner. host-local answers in about the time the kernel takes
- * to make the veth, so ADD starts it first and collects its answer after
- * the links are made.
+/* The IPAM runner. host-local answers in less time than the kernel takes
+ * to make the veth, so ADD runs it on a thread of its own meanwhile.
  *
  * When the host-local that CNI_PATH resolves to is our own build (its
  * "cni-c" ELF note says so), its code runs in this process instead: the
@@ -20,25 +19,7 @@
  * so their ADD may run before the veth exists. */
 bool br_ipam_early(const char *type);
 
-/* An IPAM ADD under way (exec'd) or done in-process but not collected. */
-struct br_ipam {
-	struct cni_delegate_job job; /* job.pid != 0: exec'd, running */
-	bool done;		     /* in-process: outcome below, not collected */
-	int rc;
-	struct cni_result *res;
-	struct cni_error err;
-};
-
-/* Start an ADD of `type` (err only for failing to start it: not found,
- * spawn failure). Every started ADD must be finished. */
-int br_ipam_add_start(struct br_ipam *ip, const char *type, const struct cni_env *env,
-		      const struct cni_conf *conf, struct cni_error *err);
-/* Is one started and not yet finished? */
-bool br_ipam_pending(const struct br_ipam *ip);
-/* Its outcome: the parsed result in the config's version, or its error. */
-int br_ipam_add_finish(struct br_ipam *ip, const struct cni_conf *conf, struct cni_result **result,
-		       struct cni_error *err);
-/* ADD in one step (started now, finished at once). */
+/* ADD: the parsed result in the config's version, or the plugin's error. */
 int br_ipam_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,
 		struct cni_result **result, struct cni_error *err);
 /* DEL or CHECK with the same config. */

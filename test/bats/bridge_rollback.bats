@@ -97,6 +97,21 @@ assert_container_clean() {
 	assert_output 0
 }
 
+@test "rollback: a veth failure undoes what IPAM and ipMasq did meanwhile" {
+	# host-local and the masquerade entry run on their own thread while the
+	# veth is made: the name clash must still release both
+	ip -n "${CNS[0]}" link add eth0 type veth peer name eth0p
+	br_run ADD "$(br_conf '.ipMasq = true')"
+	assert_failure
+	run jq -r '.msg' <<<"$output"
+	assert_output --partial "already exists"
+	run reservations
+	assert_output ""
+	run bash -c "ip netns exec '$HOSTNS' nft list ruleset | grep -c '10.88.0.2' || true"
+	assert_output 0
+	assert_no_veth
+}
+
 @test "rollback: a failed ADD then succeeds on retry" {
 	ip -n "${CNS[0]}" link add eth0 type veth peer name eth0p
 	br_run ADD "$(br_conf)"
