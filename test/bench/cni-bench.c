@@ -22,6 +22,16 @@
  * a time, except in the throughput phase (--par callers of the same
  * implementation at once).
  *
+ * Phases: warmup (untimed ADD+DEL); sequential ADD+DEL latency; host-local
+ * run alone; throughput with --par callers; scale: at each --scale level
+ * (that many containers already on each runner's bridge), ADD+DEL pairs,
+ * then a "kernel floor" with no plugin at all: the runner itself sends the
+ * link requests our ADD makes (one RTM_NEWLINK creating a veth pair, host
+ * end enslaved to the bridge and up, peer made in a container netns; one
+ * RTM_NEWLINK there setting the peer up) and the one our DEL makes (an
+ * RTM_DELLINK of the peer), timed from the first send to the last ACK. It
+ * shows how much of the growth with the number of ports is the kernel's.
+ *
  * Usage: see usage() below; scripts/bench builds and runs this.
  */
 #define _GNU_SOURCE
@@ -50,6 +60,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 
 extern char **environ;
 
@@ -187,8 +201,10 @@ static void read_all(int fd, void *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* coordinator <-> runner protocol */
 
-enum op { OP_ADD, OP_DEL, OP_IPAM_ADD, OP_IPAM_DEL, OP_QUIT };
-static const char *op_name[] = {"ADD", "DEL", "ADD", "DEL", "QUIT"};
+/* OP_KFLOOR_ADD/DEL: no plugin, the runner's own link requests (see
+ * kfloor_create() and kfloor_delete()) */
+enum op { OP_ADD, OP_DEL, OP_IPAM_ADD, OP_IPAM_DEL, OP_KFLOOR_ADD, OP_KFLOOR_DEL, OP_QUIT };
+static const char *op_name[] = {"ADD", "DEL", "ADD", "DEL", "link create", "link delete", "QUIT"};
 
 struct req {
 	int op;
@@ -229,7 +245,12 @@ static struct {
 	int nslots;
 	unsigned long seq;
 	int logged;
-	int broken; /* a call timed out */
+	int broken;	 /* a call timed out */
+	int kf_ready;	 /* the kernel-floor netns and sockets are open */
+	int kf_nsfd;	 /* the kernel-floor container netns */
+	int kf_host_nl;	 /* rtnetlink sockets in the host netns ... */
+	int kf_ns_nl;	 /* ... and in the kernel-floor container netns */
+	unsigned kf_seq; /* netlink sequence numbers */
 } R;
 
 static char *ns_path(int slot)
@@ -529,6 +550,202 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 	free(pfd_job);
 }
 
+/* ---- kernel floor: the link requests of our ADD and DEL, no plugin ---- */
+
+#define KF_HOST "kfloor0" /* host end of the veth, on the bridge */
+#define KF_PEER "kfeth0"  /* container end, made in the kernel-floor netns */
+
+struct nlbuf {
+	struct nlmsghdr h;
+	struct ifinfomsg ifi;
+	char attrs[512];
+};
+
+static struct rtattr *nl_put(struct nlbuf *m, int type, const void *data, size_t len)
+{
+	size_t off = NLMSG_ALIGN(m->h.nlmsg_len);
+	if (off + RTA_SPACE(len) > sizeof *m)
+		die("netlink request too large");
+	struct rtattr *a = (struct rtattr *)((char *)m + off);
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	m->h.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+	return a;
+}
+
+static void nl_put_u32(struct nlbuf *m, int type, uint32_t v)
+{
+	nl_put(m, type, &v, sizeof v);
+}
+
+static void nl_put_str(struct nlbuf *m, int type, const char *v)
+{
+	nl_put(m, type, v, strlen(v) + 1);
+}
+
+static void nl_nest_end(struct nlbuf *m, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)m + m->h.nlmsg_len - (char *)nest);
+}
+
+/* an RTM_*LINK request: header and ifinfomsg, attributes to follow */
+static void nl_link_req(struct nlbuf *m, int type, int flags, unsigned ifi_flags)
+{
+	memset(m, 0, sizeof *m);
+	m->h.nlmsg_len = NLMSG_LENGTH(sizeof m->ifi);
+	m->h.nlmsg_type = (uint16_t)type;
+	m->h.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	m->ifi.ifi_family = AF_UNSPEC;
+	m->ifi.ifi_flags = ifi_flags;
+	m->ifi.ifi_change = ifi_flags;
+}
+
+/* Send one request and wait for its ACK: 0, or a negative errno. */
+static int nl_talk(int fd, struct nlbuf *m)
+{
+	static char buf[16384];
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	m->h.nlmsg_seq = ++R.kf_seq;
+	if (sendto(fd, m, m->h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r = recv(fd, buf, sizeof buf, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno; /* EAGAIN: no answer within OP_TIMEOUT_NS */
+		size_t left = (size_t)r;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != m->h.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+				return -EBADMSG;
+			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		}
+	}
+}
+
+static int nl_socket(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		die("socket(NETLINK_ROUTE): %s", strerror(errno));
+	/* a kernel that never answers fails the sample instead of hanging */
+	struct timeval tv = {.tv_sec = OP_TIMEOUT_NS / 1000000000LL};
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		die("SO_RCVTIMEO: %s", strerror(errno));
+	return fd;
+}
+
+/* untimed: the container netns on slot, an fd of it, a socket in it */
+static void kfloor_setup(int slot)
+{
+	if (R.kf_ready)
+		return;
+	ensure_netns(slot);
+	char *p = ns_path(slot);
+	R.kf_nsfd = open(p, O_RDONLY | O_CLOEXEC);
+	if (R.kf_nsfd < 0)
+		die("%s: %s", p, strerror(errno));
+	free(p);
+	R.kf_host_nl = nl_socket();
+	if (setns(R.kf_nsfd, CLONE_NEWNET) < 0)
+		die("setns(kernel-floor netns): %s", strerror(errno));
+	R.kf_ns_nl = nl_socket();
+	if (setns(R.hostfd, CLONE_NEWNET) < 0)
+		die("setns(host): %s", strerror(errno));
+	R.kf_ready = 1;
+}
+
+static void kfloor_failed(int op, const char *what, int err)
+{
+	if (R.logged++ < 5)
+		fprintf(stderr, "cni-bench: %s kernel-only %s failed (%s): %s\n", impl_key[R.impl],
+			op_name[op], what, strerror(-err));
+}
+
+/* What our ADD asks of the kernel for the links: the veth pair with its
+ * host end up on the bridge and its peer in the container netns, then the
+ * peer up, from inside that netns. */
+static int kfloor_create(struct sample *smp)
+{
+	struct nlbuf a, b;
+	unsigned br = if_nametoindex(BRIDGE_NAME); /* untimed, as the rest */
+	if (!br) {
+		kfloor_failed(OP_KFLOOR_ADD, "no " BRIDGE_NAME, -errno);
+		return 0;
+	}
+	nl_link_req(&a, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, IFF_UP);
+	nl_put_str(&a, IFLA_IFNAME, KF_HOST);
+	nl_put_u32(&a, IFLA_MASTER, br);
+	nl_put_u32(&a, IFLA_TXQLEN, 0);
+	struct rtattr *li = nl_put(&a, IFLA_LINKINFO, NULL, 0);
+	nl_put_str(&a, IFLA_INFO_KIND, "veth");
+	struct rtattr *data = nl_put(&a, IFLA_INFO_DATA, NULL, 0);
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct rtattr *peer = nl_put(&a, VETH_INFO_PEER, &peer_ifi, sizeof peer_ifi);
+	nl_put_str(&a, IFLA_IFNAME, KF_PEER);
+	nl_put_u32(&a, IFLA_TXQLEN, 0);
+	nl_put_u32(&a, IFLA_NET_NS_FD, (uint32_t)R.kf_nsfd);
+	nl_nest_end(&a, peer);
+	nl_nest_end(&a, data);
+	nl_nest_end(&a, li);
+
+	nl_link_req(&b, RTM_NEWLINK, 0, IFF_UP);
+	nl_put_str(&b, IFLA_IFNAME, KF_PEER);
+
+	int64_t t0 = now_ns();
+	int err = nl_talk(R.kf_host_nl, &a);
+	if (err) {
+		smp->ns = now_ns() - t0;
+		kfloor_failed(OP_KFLOOR_ADD, "RTM_NEWLINK veth", err);
+		return 0;
+	}
+	err = nl_talk(R.kf_ns_nl, &b);
+	smp->ns = now_ns() - t0;
+	if (err) {
+		kfloor_failed(OP_KFLOOR_ADD, "RTM_NEWLINK " KF_PEER " up", err);
+		return 0;
+	}
+	return 1;
+}
+
+/* What our DEL asks of the kernel for the links: the peer deleted from
+ * inside the container netns (which takes the host end with it). */
+static int kfloor_delete(struct sample *smp)
+{
+	struct nlbuf m;
+	nl_link_req(&m, RTM_DELLINK, 0, 0);
+	nl_put_str(&m, IFLA_IFNAME, KF_PEER);
+	int64_t t0 = now_ns();
+	int err = nl_talk(R.kf_ns_nl, &m);
+	smp->ns = now_ns() - t0;
+	if (err) {
+		kfloor_failed(OP_KFLOOR_DEL, "RTM_DELLINK " KF_PEER, err);
+		return 0;
+	}
+	return 1;
+}
+
+/* count kernel-only samples, the container netns on slot first */
+static void run_kfloor(const struct req *rq, struct sample *smp, struct rep *rp)
+{
+	kfloor_setup(rq->first); /* untimed */
+	memset(rp, 0, sizeof *rp);
+	int64_t t_start = now_ns();
+	for (int i = 0; i < rq->count; i++) {
+		smp[i] = (struct sample){0};
+		smp[i].ok =
+		    rq->op == OP_KFLOOR_ADD ? kfloor_create(&smp[i]) : kfloor_delete(&smp[i]);
+		if (!smp[i].ok)
+			rp->nfail++;
+	}
+	rp->wall_ns = now_ns() - t_start;
+}
+
 static void runner_main(int impl, int rfd, int wfd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -591,7 +808,10 @@ static void runner_main(int impl, int rfd, int wfd)
 		struct sample *smp = xmalloc(sizeof *smp * (size_t)(rq.count ? rq.count : 1));
 		memset(smp, 0, sizeof *smp * (size_t)(rq.count ? rq.count : 1));
 		struct rep rp;
-		run_batch(&rq, smp, &rp);
+		if (rq.op == OP_KFLOOR_ADD || rq.op == OP_KFLOOR_DEL)
+			run_kfloor(&rq, smp, &rp);
+		else
+			run_batch(&rq, smp, &rp);
 		write_all(wfd, &rp, sizeof rp);
 		write_all(wfd, smp, sizeof *smp * (size_t)rq.count);
 		free(smp);
@@ -716,12 +936,17 @@ static struct dist mkdist(const struct sample *s, int n)
 /* ---- phases ---- */
 
 /* slot layout in each runner: 0 = the measured container of the latency
- * phases; 1..tput_ops = throughput; then the scale background. */
+ * phases; 1..tput_ops = throughput; then the scale background (up to the
+ * largest level); then the kernel floor's container netns. */
 #define SLOT_SEQ 0
 #define SLOT_TPUT 1
 static int slot_bg(void)
 {
 	return SLOT_TPUT + opt.tput_ops;
+}
+static int slot_kfloor(void)
+{
+	return slot_bg() + opt.scale[opt.nscale - 1]; /* levels are increasing */
 }
 
 /* n ADD+DEL pairs of one container on slot 0 for each implementation,
@@ -749,6 +974,25 @@ static void latency_pairs(int n, struct sample *add[NIMPL], struct sample *del[N
 	}
 }
 
+/* n kernel-only link create+delete pairs in each runner, alternating
+ * which goes first, as latency_pairs() does. cr/de: [impl][n]. */
+static void kfloor_pairs(int n, struct sample *cr[NIMPL], struct sample *de[NIMPL])
+{
+	for (int i = 0; i < n; i++) {
+		int first = i & 1 ? OURS : REF;
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			settle();
+			call(im, OP_KFLOOR_ADD, slot_kfloor(), 1, 1, &cr[im][i]);
+		}
+		for (int k = 0; k < NIMPL; k++) {
+			int im = k ? !first : first;
+			settle();
+			call(im, OP_KFLOOR_DEL, slot_kfloor(), 1, 1, &de[im][i]);
+		}
+	}
+}
+
 struct results {
 	struct dist add[NIMPL], del[NIMPL];
 	long rss_max[NIMPL], rss_med[NIMPL];
@@ -757,6 +1001,7 @@ struct results {
 	double tput_add[NIMPL], tput_del[NIMPL];      /* ops/s */
 	struct dist tput_add_lat[NIMPL], tput_del_lat[NIMPL];
 	struct dist sc_add[16][NIMPL], sc_del[16][NIMPL];
+	struct dist kf_create[16][NIMPL], kf_delete[16][NIMPL]; /* kernel only */
 	double fill_s[16][NIMPL];
 	long size_bridge[NIMPL], size_ipam[NIMPL];
 	double total_s;
@@ -888,6 +1133,14 @@ static void phase_scale(struct results *res)
 		for (int i = 0; i < NIMPL; i++) {
 			res->sc_add[l][i] = mkdist(add[i], opt.scale_n);
 			res->sc_del[l][i] = mkdist(del[i], opt.scale_n);
+		}
+		progress("scale: %d kernel-only link create+delete per implementation with %d "
+			 "containers on the bridge",
+			 opt.scale_n, want);
+		kfloor_pairs(opt.scale_n, add, del);
+		for (int i = 0; i < NIMPL; i++) {
+			res->kf_create[l][i] = mkdist(add[i], opt.scale_n);
+			res->kf_delete[l][i] = mkdist(del[i], opt.scale_n);
 			free(add[i]);
 			free(del[i]);
 		}
@@ -1011,6 +1264,9 @@ static void fmt_num(char *buf, size_t sz, double v, int prec)
 		snprintf(buf, sz, "%.*f", prec, v);
 }
 
+/* no plugin: the link requests an ADD (create) and a DEL make */
+#define KF_ROW "kernel link %s, %d containers (ms)"
+
 /* one table row; lower_better picks the wording of the last column */
 static void row(const char *label, double ref, double ours, int prec, int lower_better,
 		const char *word)
@@ -1038,6 +1294,17 @@ static double val(long v)
 static double kib(long bytes)
 {
 	return bytes < 0 ? NAN : bytes / 1024.0;
+}
+
+/* "kernel link create at 1000 containers - at 0: +X ms (our ADD at 0: Y ms)" */
+static void kfloor_growth(const char *what, double growth, const char *op, double ours_lo)
+{
+	char g[32], o[32];
+	int lo = idx_scale(0), hi = idx_scale(1);
+	fmt_num(g, sizeof g, growth, 3);
+	fmt_num(o, sizeof o, ours_lo, 3);
+	printf("      kernel link %s at %d containers - at %d: %s%s ms (our %s at %d: %s ms)\n",
+	       what, opt.scale[hi], opt.scale[lo], growth >= 0 ? "+" : "", g, op, opt.scale[lo], o);
 }
 
 static void print_table(const struct results *r)
@@ -1078,6 +1345,15 @@ static void print_table(const struct results *r)
 		snprintf(l, sizeof l, "DEL median, %d containers on bridge (ms)", opt.scale[s]);
 		row(l, r->sc_del[s][REF].med, r->sc_del[s][OURS].med, 3, 1, "faster");
 	}
+	/* the same kernel work in each runner: the ratio is ~1 */
+	for (int s = 0; s < opt.nscale; s++) {
+		snprintf(l, sizeof l, KF_ROW, "create", opt.scale[s]);
+		row(l, r->kf_create[s][REF].med, r->kf_create[s][OURS].med, 3, 1, "faster");
+	}
+	for (int s = 0; s < opt.nscale; s++) {
+		snprintf(l, sizeof l, KF_ROW, "delete", opt.scale[s]);
+		row(l, r->kf_delete[s][REF].med, r->kf_delete[s][OURS].med, 3, 1, "faster");
+	}
 	row("host-local alone: ADD median (ms)", r->ipam_add[REF].med, r->ipam_add[OURS].med, 3, 1,
 	    "faster");
 	row("host-local alone: DEL median (ms)", r->ipam_del[REF].med, r->ipam_del[OURS].med, 3, 1,
@@ -1097,6 +1373,12 @@ static void print_table(const struct results *r)
 		fmt_num(v, sizeof v, b->value, 2);
 		printf("%s  %-58s %s %s\n", budget_pass(b) ? "PASS" : "MISS", b->what, v, b->unit);
 	}
+	/* not a budget: how much of our growth with the ports is the kernel's */
+	int lo = idx_scale(0), hi = idx_scale(1);
+	kfloor_growth("create", r->kf_create[hi][OURS].med - r->kf_create[lo][OURS].med, "ADD",
+		      r->sc_add[lo][OURS].med);
+	kfloor_growth("delete", r->kf_delete[hi][OURS].med - r->kf_delete[lo][OURS].med, "DEL",
+		      r->sc_del[lo][OURS].med);
 	if (total_fail[REF] || total_fail[OURS])
 		printf("\nFAILED plugin calls: reference %ld, ours %ld (see the messages above)\n",
 		       total_fail[REF], total_fail[OURS]);
@@ -1198,6 +1480,14 @@ static void print_json(FILE *f, const struct results *r)
 		jdist(f, &r->sc_del[s][REF]);
 		fprintf(f, ", \"ours\": ");
 		jdist(f, &r->sc_del[s][OURS]);
+		fprintf(f, "}, \"kernel_link_create\": {\"reference\": ");
+		jdist(f, &r->kf_create[s][REF]);
+		fprintf(f, ", \"ours\": ");
+		jdist(f, &r->kf_create[s][OURS]);
+		fprintf(f, "}, \"kernel_link_delete\": {\"reference\": ");
+		jdist(f, &r->kf_delete[s][REF]);
+		fprintf(f, ", \"ours\": ");
+		jdist(f, &r->kf_delete[s][OURS]);
 		fprintf(f, "}}%s\n", s + 1 < opt.nscale ? "," : "");
 	}
 	fprintf(f, "    ],\n");
