@@ -93,9 +93,10 @@ static struct {
 	int rounds;		/* throughput rounds per impl */
 	int scale[16];		/* existing containers on the bridge */
 	int nscale;
-	int scale_n;   /* samples per scale level */
-	int rss_n;     /* host-local-alone ADDs for its RSS */
-	int settle_ms; /* pause before each timed sequential call */
+	int scale_n;	   /* samples per scale level */
+	int rss_n;	   /* host-local-alone ADDs for its RSS */
+	int settle_ms;	   /* pause before each timed sequential call */
+	int fill_settle_s; /* pause after filling a scale level */
 	int json;
 	const char *json_out; /* also write the JSON here */
 	const char *label;    /* free text shown in the header */
@@ -109,6 +110,7 @@ static struct {
     .scale = {0, 250, 1000},
     .nscale = 3,
     .scale_n = 50,
+    .fill_settle_s = 15,
     .rss_n = 10,
 };
 
@@ -552,6 +554,9 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 
 /* ---- kernel floor: the link requests of our ADD and DEL, no plugin ---- */
 
+#ifndef IF_OPER_UP
+#define IF_OPER_UP 6 /* linux/if.h, which clashes with net/if.h */
+#endif
 #define KF_HOST "kfloor0" /* host end of the veth, on the bridge */
 #define KF_PEER "kfeth0"  /* container end, made in the kernel-floor netns */
 
@@ -602,8 +607,9 @@ static void nl_link_req(struct nlbuf *m, int type, int flags, unsigned ifi_flags
 	m->ifi.ifi_change = ifi_flags;
 }
 
-/* Send one request and wait for its ACK: 0, or a negative errno. */
-static int nl_talk(int fd, struct nlbuf *m)
+/* Send one request and wait for its ACK: 0, or a negative errno. An
+ * RTM_NEWLINK answered before the ACK (a GETLINK's) sets *operstate. */
+static int nl_talk_oper(int fd, struct nlbuf *m, int *operstate)
 {
 	static char buf[16384];
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -619,6 +625,15 @@ static int nl_talk(int fd, struct nlbuf *m)
 		size_t left = (size_t)r;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
 		     h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq == m->h.nlmsg_seq && h->nlmsg_type == RTM_NEWLINK &&
+			    operstate && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
+				struct ifinfomsg *ifi = NLMSG_DATA(h);
+				int alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *ifi));
+				for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, alen);
+				     a = RTA_NEXT(a, alen))
+					if (a->rta_type == IFLA_OPERSTATE)
+						*operstate = *(unsigned char *)RTA_DATA(a);
+			}
 			if (h->nlmsg_seq != m->h.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
 				continue;
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
@@ -626,6 +641,11 @@ static int nl_talk(int fd, struct nlbuf *m)
 			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 		}
 	}
+}
+
+static int nl_talk(int fd, struct nlbuf *m)
+{
+	return nl_talk_oper(fd, m, NULL);
 }
 
 static int nl_socket(void)
@@ -669,7 +689,9 @@ static void kfloor_failed(int op, const char *what, int err)
 
 /* What our ADD asks of the kernel for the links: the veth pair with its
  * host end up on the bridge and its peer in the container netns, then the
- * peer up, from inside that netns. */
+ * peer up, from inside that netns, then the host end polled until its
+ * operstate is up (the bridge port forwarding), as our ADD does before it
+ * answers. */
 static int kfloor_create(struct sample *smp)
 {
 	struct nlbuf a, b;
@@ -705,9 +727,24 @@ static int kfloor_create(struct sample *smp)
 		return 0;
 	}
 	err = nl_talk(R.kf_ns_nl, &b);
+	if (err) {
+		smp->ns = now_ns() - t0;
+		kfloor_failed(OP_KFLOOR_ADD, "RTM_NEWLINK " KF_PEER " up", err);
+		return 0;
+	}
+	for (long wait_us = 50;; wait_us = wait_us < 20000 ? wait_us * 2 : wait_us) {
+		int oper = -1;
+		nl_link_req(&b, RTM_GETLINK, 0, 0);
+		nl_put_str(&b, IFLA_IFNAME, KF_HOST);
+		nl_put_u32(&b, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+		err = nl_talk_oper(R.kf_host_nl, &b, &oper);
+		if (err || oper == IF_OPER_UP || now_ns() - t0 > OP_TIMEOUT_NS)
+			break;
+		usleep((useconds_t)wait_us);
+	}
 	smp->ns = now_ns() - t0;
 	if (err) {
-		kfloor_failed(OP_KFLOOR_ADD, "RTM_NEWLINK " KF_PEER " up", err);
+		kfloor_failed(OP_KFLOOR_ADD, "RTM_GETLINK " KF_HOST, err);
 		return 0;
 	}
 	return 1;
@@ -1121,6 +1158,15 @@ static void phase_scale(struct results *res)
 				res->fill_s[l][i] = rp.wall_ns / 1e9;
 			}
 		}
+		/* Each new container's interface chats for its first seconds
+		 * (IPv6 DAD, router and MLD solicitations), every frame flooded
+		 * to all ports: let the fill's storm pass, so the level is
+		 * measured as a node that has these containers running. */
+		if (want > have && opt.fill_settle_s) {
+			progress("scale: %d s for the new containers' start-up traffic to pass",
+				 opt.fill_settle_s);
+			sleep((unsigned)opt.fill_settle_s);
+		}
 		have = want;
 		progress("scale: %d ADD+DEL per implementation with %d containers on the bridge",
 			 opt.scale_n, want);
@@ -1318,10 +1364,13 @@ static void print_table(const struct results *r)
 	       opt.n, opt.warmup, opt.par, opt.rounds, opt.tput_ops);
 	for (int i = 0; i < opt.nscale; i++)
 		printf("%s%d", i ? "," : " ", opt.scale[i]);
+	printf(" (%d samples each", opt.scale_n);
+	if (opt.fill_settle_s)
+		printf(", measured %d s after each fill", opt.fill_settle_s);
+	printf(")");
 	if (opt.settle_ms)
 		printf(", %d ms pause before each sequential call", opt.settle_ms);
-	printf(" (%d samples each), %.0f s%s%s\n", opt.scale_n, r->total_s, opt.label ? ", " : "",
-	       opt.label ? opt.label : "");
+	printf(", %.0f s%s%s\n", r->total_s, opt.label ? ", " : "", opt.label ? opt.label : "");
 	printf("  config:    bridge isGateway+ipMasq+hairpinMode, host-local " SUBNET
 	       ", cniVersion 1.0.0\n\n");
 	printf("%-44s %12s %12s %9s  %s\n", "metric", "reference", "ours", "ours/ref", "");
@@ -1455,8 +1504,10 @@ static void print_json(FILE *f, const struct results *r)
 	jstr(f, opt.dir[OURS]);
 	fprintf(f,
 		"},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
-		"\"rounds\": %d, \"scale_n\": %d, \"settle_ms\": %d, \"scale\": [",
-		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n, opt.settle_ms);
+		"\"rounds\": %d, \"scale_n\": %d, \"settle_ms\": %d, \"fill_settle_s\": %d, "
+		"\"scale\": [",
+		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n, opt.settle_ms,
+		opt.fill_settle_s);
 	for (int i = 0; i < opt.nscale; i++)
 		fprintf(f, "%s%d", i ? ", " : "", opt.scale[i]);
 	fprintf(f, "]},\n  \"units\": {\"latency\": \"ms\", \"throughput\": \"ops/s\", "
@@ -1520,7 +1571,7 @@ static void usage(void)
 	fprintf(stderr, "usage: cni-bench --tmp DIR --ours DIR [--ref DIR] [--n N] [--warmup N]\n"
 			"                 [--par P] [--tput-ops M] [--rounds R] [--scale L,L,..]\n"
 			"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
-			"                 [--settle-ms MS] [--label TEXT]\n");
+			"                 [--settle-ms MS] [--fill-settle-s S] [--label TEXT]\n");
 	exit(2);
 }
 
@@ -1580,6 +1631,8 @@ int main(int argc, char **argv)
 			opt.rss_n = parse_int(v, 1);
 		else if (ARG("--settle-ms"))
 			opt.settle_ms = parse_int(v, 0);
+		else if (ARG("--fill-settle-s"))
+			opt.fill_settle_s = parse_int(v, 0);
 		else if (ARG("--json-out"))
 			opt.json_out = v;
 		else if (ARG("--label"))
