@@ -47,13 +47,7 @@ static __attribute__((noreturn)) void child(int fd, int hold, async_fn fn, void 
 		write_str(fd, out);
 	}
 	if (hold >= 0) {
-		/* the runtime reads our parent's stdout to EOF: let go of it */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		char c;
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
 		close(fd);
 		/* Exit (closing our sockets) only once the parent is done. */
 		while (read(hold, &c, 1) < 0 && errno == EINTR)
@@ -70,7 +64,7 @@ static void close_pair(int p[2])
 		close(p[1]);
 }
 
-static int start(struct async_job *job, int detached, async_fn fn, void *arg, struct cni_error *err)
+static int start(struct async_job *job, int held, async_fn fn, void *arg, struct cni_error *err)
 {
 	int p[2], hold[2] = {-1, -1};
 	pid_t pid;
@@ -78,10 +72,9 @@ static int start(struct async_job *job, int detached, async_fn fn, void *arg, st
 	job->pid = 0;
 	job->fd = -1;
 	job->hold = -1;
-	job->detached = detached;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "pipe");
-	if (detached && pipe2(hold, O_CLOEXEC) < 0) {
+	if (held && pipe2(hold, O_CLOEXEC) < 0) {
 		int e = errno;
 		close_pair(p);
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "pipe");
@@ -114,7 +107,7 @@ int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error 
 	return start(job, 0, fn, arg, err);
 }
 
-int async_start_detached(struct async_job *job, async_fn fn, void *arg, struct cni_error *err)
+int async_start_held(struct async_job *job, async_fn fn, void *arg, struct cni_error *err)
 {
 	return start(job, 1, fn, arg, err);
 }
@@ -166,7 +159,7 @@ void async_abandon(struct async_job *job)
 		close(job->fd);
 	job->fd = -1;
 	async_release(job);
-	if (job->pid > 0 && !job->detached)
+	if (job->pid > 0)
 		while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
 			;
 	job->pid = 0;

@@ -18,13 +18,12 @@
 struct async_job {
 	pid_t pid; /* 0: not started (finish is then a no-op returning 0) */
 	int fd;
-	int hold;     /* detached: the child exits when this closes */
-	int detached; /* see async_start_detached */
+	int hold; /* async_start_held: the child exits when this closes */
 };
 
 #define ASYNC_JOB_INIT                                                                             \
 	{                                                                                          \
-		.pid = 0, .fd = -1, .hold = -1, .detached = 0                                      \
+		.pid = 0, .fd = -1, .hold = -1                                                     \
 	}
 
 /* fn runs in the child; on success it may set *out (malloc'd, sent back). */
@@ -32,16 +31,14 @@ typedef int (*async_fn)(void *arg, char **out, struct cni_error *err);
 
 int async_start(struct async_job *job, async_fn fn, void *arg, struct cni_error *err);
 
-/* The same, for a child whose exit may be slow or get in the way (closing
- * an nftables socket right after a deletion waits for an RCU grace period
- * holding the nftables commit mutex, which a veth deletion in the same
- * netns needs): once it has answered it lets go of our stdout/stderr and
- * waits until async_release (or our exit) before exiting. finish returns
- * on its answer, releases it, and does not wait for its exit (init reaps
- * it after ours). */
-int async_start_detached(struct async_job *job, async_fn fn, void *arg, struct cni_error *err);
+/* The same, for a child whose exit must wait (closing an nftables socket
+ * right after a deletion waits for an RCU grace period holding the
+ * nftables commit mutex, which a veth deletion in the same netns needs):
+ * once it has answered it waits until async_release before exiting.
+ * finish returns on its answer, then releases and reaps it. */
+int async_start_held(struct async_job *job, async_fn fn, void *arg, struct cni_error *err);
 
-/* Let a detached child exit (no-op otherwise; finish and abandon do it). */
+/* Let a held child exit (no-op otherwise; finish and abandon do it). */
 void async_release(struct async_job *job);
 
 /* Wait for the child. 0 (and *out, malloc'd or NULL, when out is not NULL)

@@ -28,10 +28,11 @@
 #include "ipnet.h"
 
 /* From now on, this process leaves its nftables sockets open: they close
- * when it exits. Closing one after a transaction that deleted anything
- * waits for an RCU grace period (tens of ms); a worker that reports its
- * outcome first and then exits (async_start_detached) keeps that wait off
- * the plugin's latency. The transaction itself is committed when ACKed. */
+ * when it exits. Closing one right after a transaction may wait for an
+ * RCU grace period while holding the nftables commit mutex (which a veth
+ * deletion in the same netns needs too); a worker that reports its outcome
+ * first and exits only when released (async_start_held) keeps that wait
+ * off the plugin's latency. The transaction is committed when ACKed. */
 void nft_defer_socket_close(void);
 
 /* Masquerade traffic from each addrs[i].ip to destinations outside

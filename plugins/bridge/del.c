@@ -133,7 +133,7 @@ int br_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	    find_container_link(env->netns, env->ifname, &link, &link_err) < 0)
 		goto finish;
 	if ((c.macspoofchk || (c.ipam_type && c.ip_masq)) &&
-	    async_start_detached(&nft, nft_del, &w, err) < 0)
+	    async_start_held(&nft, nft_del, &w, err) < 0)
 		goto out;
 	if (link.nl) {
 		int d = nl_link_del(link.nl, link.index, env->ifname, &link_err);
