@@ -24,13 +24,15 @@
  *
  * Phases: warmup (untimed ADD+DEL); sequential ADD+DEL latency; host-local
  * run alone; throughput with --par callers; scale: at each --scale level
- * (that many containers already on each runner's bridge), ADD+DEL pairs,
- * then a "kernel floor" with no plugin at all: the runner itself sends the
- * link requests our ADD makes (one RTM_NEWLINK creating a veth pair, host
- * end enslaved to the bridge and up, peer made in a container netns; one
- * RTM_NEWLINK there setting the peer up) and the one our DEL makes (an
- * RTM_DELLINK of the peer), timed from the first send to the last ACK. It
- * shows how much of the growth with the number of ports is the kernel's.
+ * (that many containers already on each runner's bridge, measured
+ * --fill-settle-s after the fill), ADD+DEL pairs interleaved with a
+ * "kernel floor" with no plugin at all: the runner itself sends the link
+ * requests our ADD makes (one RTM_NEWLINK creating a veth pair, host end
+ * enslaved to the bridge and up, peer made in a container netns; one
+ * RTM_NEWLINK there setting the peer up; RTM_GETLINK of the host end until
+ * it is up) and the one our DEL makes (an RTM_DELLINK of the peer), timed
+ * from the first send to the last answer. It shows how much of the growth
+ * with the number of ports is the kernel's.
  *
  * Usage: see usage() below; scripts/bench builds and runs this.
  */
@@ -986,48 +988,36 @@ static int slot_kfloor(void)
 	return slot_bg() + opt.scale[opt.nscale - 1]; /* levels are increasing */
 }
 
-/* n ADD+DEL pairs of one container on slot 0 for each implementation,
- * alternating which goes first. add/del: [impl][n] (may be NULL). */
 static void settle(void)
 {
 	if (opt.settle_ms)
 		usleep((useconds_t)opt.settle_ms * 1000);
 }
 
-static void latency_pairs(int n, struct sample *add[NIMPL], struct sample *del[NIMPL])
+/* Round i: op_a in each runner, then op_b in each, alternating which
+ * runner goes first from one round to the next (a, b: [impl][rounds]). */
+static void pair_round(int i, int op_a, int op_b, int slot, struct sample *a[NIMPL],
+		       struct sample *b[NIMPL])
 {
-	for (int i = 0; i < n; i++) {
-		int first = i & 1 ? OURS : REF;
-		for (int k = 0; k < NIMPL; k++) {
-			int im = k ? !first : first;
-			settle();
-			call(im, OP_ADD, SLOT_SEQ, 1, 1, add ? &add[im][i] : NULL);
-		}
-		for (int k = 0; k < NIMPL; k++) {
-			int im = k ? !first : first;
-			settle();
-			call(im, OP_DEL, SLOT_SEQ, 1, 1, del ? &del[im][i] : NULL);
-		}
+	int first = i & 1 ? OURS : REF;
+	for (int k = 0; k < NIMPL; k++) {
+		int im = k ? !first : first;
+		settle();
+		call(im, op_a, slot, 1, 1, a ? &a[im][i] : NULL);
+	}
+	for (int k = 0; k < NIMPL; k++) {
+		int im = k ? !first : first;
+		settle();
+		call(im, op_b, slot, 1, 1, b ? &b[im][i] : NULL);
 	}
 }
 
-/* n kernel-only link create+delete pairs in each runner, alternating
- * which goes first, as latency_pairs() does. cr/de: [impl][n]. */
-static void kfloor_pairs(int n, struct sample *cr[NIMPL], struct sample *de[NIMPL])
+/* n ADD+DEL pairs of one container for each implementation. add/del:
+ * [impl][n] (may be NULL). */
+static void latency_pairs(int n, struct sample *add[NIMPL], struct sample *del[NIMPL])
 {
-	for (int i = 0; i < n; i++) {
-		int first = i & 1 ? OURS : REF;
-		for (int k = 0; k < NIMPL; k++) {
-			int im = k ? !first : first;
-			settle();
-			call(im, OP_KFLOOR_ADD, slot_kfloor(), 1, 1, &cr[im][i]);
-		}
-		for (int k = 0; k < NIMPL; k++) {
-			int im = k ? !first : first;
-			settle();
-			call(im, OP_KFLOOR_DEL, slot_kfloor(), 1, 1, &de[im][i]);
-		}
-	}
+	for (int i = 0; i < n; i++)
+		pair_round(i, OP_ADD, OP_DEL, SLOT_SEQ, add, del);
 }
 
 struct results {
@@ -1168,27 +1158,31 @@ static void phase_scale(struct results *res)
 			sleep((unsigned)opt.fill_settle_s);
 		}
 		have = want;
-		progress("scale: %d ADD+DEL per implementation with %d containers on the bridge",
-			 opt.scale_n, want);
-		struct sample *add[NIMPL], *del[NIMPL];
+		struct sample *add[NIMPL], *del[NIMPL], *cr[NIMPL], *de[NIMPL];
 		for (int i = 0; i < NIMPL; i++) {
 			add[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
 			del[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
+			cr[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
+			de[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
 		}
-		latency_pairs(opt.scale_n, add, del);
+		/* the kernel-only requests interleaved with the plugin calls, so
+		 * both see the same background */
+		progress("scale: %d ADD+DEL and kernel-only link create+delete per "
+			 "implementation with %d containers on the bridge",
+			 opt.scale_n, want);
+		for (int i = 0; i < opt.scale_n; i++) {
+			pair_round(i, OP_ADD, OP_DEL, SLOT_SEQ, add, del);
+			pair_round(i, OP_KFLOOR_ADD, OP_KFLOOR_DEL, slot_kfloor(), cr, de);
+		}
 		for (int i = 0; i < NIMPL; i++) {
 			res->sc_add[l][i] = mkdist(add[i], opt.scale_n);
 			res->sc_del[l][i] = mkdist(del[i], opt.scale_n);
-		}
-		progress("scale: %d kernel-only link create+delete per implementation with %d "
-			 "containers on the bridge",
-			 opt.scale_n, want);
-		kfloor_pairs(opt.scale_n, add, del);
-		for (int i = 0; i < NIMPL; i++) {
-			res->kf_create[l][i] = mkdist(add[i], opt.scale_n);
-			res->kf_delete[l][i] = mkdist(del[i], opt.scale_n);
+			res->kf_create[l][i] = mkdist(cr[i], opt.scale_n);
+			res->kf_delete[l][i] = mkdist(de[i], opt.scale_n);
 			free(add[i]);
 			free(del[i]);
+			free(cr[i]);
+			free(de[i]);
 		}
 	}
 	/* the background is not DEL'd one by one: the runners' exit removes
