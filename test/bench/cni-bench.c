@@ -1449,6 +1449,16 @@ static void jdist(FILE *f, const struct dist *d)
 	fprintf(f, "}");
 }
 
+/* , "key": {"reference": <dist>, "ours": <dist>} */
+static void jdist_pair(FILE *f, const char *key, const struct dist d[NIMPL])
+{
+	fprintf(f, ", \"%s\": {\"reference\": ", key);
+	jdist(f, &d[REF]);
+	fprintf(f, ", \"ours\": ");
+	jdist(f, &d[OURS]);
+	fprintf(f, "}");
+}
+
 static void jstr(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -1517,23 +1527,12 @@ static void print_json(FILE *f, const struct results *r)
 	jdpair(f, "host_local_alone_del_latency", r->ipam_del, 1);
 	fprintf(f, "    \"scale\": [\n");
 	for (int s = 0; s < opt.nscale; s++) {
-		fprintf(f, "      {\"containers\": %d, \"add\": {\"reference\": ", opt.scale[s]);
-		jdist(f, &r->sc_add[s][REF]);
-		fprintf(f, ", \"ours\": ");
-		jdist(f, &r->sc_add[s][OURS]);
-		fprintf(f, "}, \"del\": {\"reference\": ");
-		jdist(f, &r->sc_del[s][REF]);
-		fprintf(f, ", \"ours\": ");
-		jdist(f, &r->sc_del[s][OURS]);
-		fprintf(f, "}, \"kernel_link_create\": {\"reference\": ");
-		jdist(f, &r->kf_create[s][REF]);
-		fprintf(f, ", \"ours\": ");
-		jdist(f, &r->kf_create[s][OURS]);
-		fprintf(f, "}, \"kernel_link_delete\": {\"reference\": ");
-		jdist(f, &r->kf_delete[s][REF]);
-		fprintf(f, ", \"ours\": ");
-		jdist(f, &r->kf_delete[s][OURS]);
-		fprintf(f, "}}%s\n", s + 1 < opt.nscale ? "," : "");
+		fprintf(f, "      {\"containers\": %d", opt.scale[s]);
+		jdist_pair(f, "add", r->sc_add[s]);
+		jdist_pair(f, "del", r->sc_del[s]);
+		jdist_pair(f, "kernel_link_create", r->kf_create[s]);
+		jdist_pair(f, "kernel_link_delete", r->kf_delete[s]);
+		fprintf(f, "}%s\n", s + 1 < opt.nscale ? "," : "");
 	}
 	fprintf(f, "    ],\n");
 	jpair(f, "bridge_size_stripped", val(r->size_bridge[REF]), val(r->size_bridge[OURS]), 0, 1);
