@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -58,6 +59,34 @@ char *cni_find_plugin(const char *type, const char *cni_path, struct cni_error *
 		      dirs);
 	return NULL;
 }
+
+/* stdin to write, stdout read so far */
+struct child_io {
+	const char *in;
+	size_t in_len, written;
+	char *out;
+	size_t out_len, out_cap;
+	bool overflow;
+	bool epipe;
+};
+
+/* A run in two steps: start spawns the plugin (stdin_data must stay valid
+ * until finish), finish feeds the rest of stdin, collects stdout and reaps
+ * it. Every started job must be finished. */
+struct cni_delegate_job {
+	pid_t pid; /* 0: not running */
+	int in_fd, out_fd;
+	const char *type;
+	sigset_t old_set; /* our signal mask before SIGPIPE was blocked */
+	struct child_io io;
+};
+static int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
+			      const char *stdin_data, size_t stdin_len,
+			      struct cni_delegate_job *job, struct cni_error *err);
+static int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct cni_error *err);
+/* finish for an ADD: parse the result as cni_delegate_add does. */
+static int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
+				   struct cni_result **result, struct cni_error *err);
 
 struct envv {
 	char **v;
@@ -306,9 +335,9 @@ static int adopt_error(const char *type, int exit_code, const char *out, size_t 
 	return -1;
 }
 
-int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
-		       const char *stdin_data, size_t stdin_len, struct cni_delegate_job *job,
-		       struct cni_error *err)
+static int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
+			      const char *stdin_data, size_t stdin_len,
+			      struct cni_delegate_job *job, struct cni_error *err)
 {
 	cleanup_free char *path = NULL;
 	const char *command = cni_cmd_to_string(cmd);
@@ -325,7 +354,7 @@ int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env 
 	return spawn_start(path, command, env, job, err);
 }
 
-int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct cni_error *err)
+static int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct cni_error *err)
 {
 	cleanup_free char *buf = NULL;
 	const char *type = job->type;
@@ -382,8 +411,8 @@ int cni_delegate_add(const char *type, const struct cni_env *env, const struct c
 	return cni_delegate_finish_add(&job, conf, result, err);
 }
 
-int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
-			    struct cni_result **result, struct cni_error *err)
+static int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
+				   struct cni_result **result, struct cni_error *err)
 {
 	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
 	cleanup_free char *out = NULL;

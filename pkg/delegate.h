@@ -4,21 +4,7 @@
 #ifndef CNI_DELEGATE_H
 #define CNI_DELEGATE_H
 
-#include <signal.h>
-#include <stdbool.h>
-#include <sys/types.h>
-
 #include "cni.h"
-
-/* stdin to write, stdout read so far (delegate.c) */
-struct child_io {
-	const char *in;
-	size_t in_len, written;
-	char *out;
-	size_t out_len, out_cap;
-	bool overflow;
-	bool epipe;
-};
 
 /* Find `type` in the ':'-separated CNI_PATH; malloc'd path or NULL + err
  * (code 7 for a bad name with '/', CNI_ERR_DELEGATE when not found). */
@@ -29,25 +15,6 @@ char *cni_find_plugin(const char *type, const char *cni_path, struct cni_error *
  * *out (may be NULL) gets stdout as a malloc'd string on success. */
 int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *env,
 		      const char *stdin_data, size_t stdin_len, char **out, struct cni_error *err);
-
-/* The same in two steps, so the caller can work while the plugin runs:
- * start spawns it (stdin_data must stay valid until finish), finish feeds
- * the rest of stdin, collects stdout and reaps it. Every started job must
- * be finished. */
-struct cni_delegate_job {
-	pid_t pid; /* 0: not running */
-	int in_fd, out_fd;
-	const char *type;
-	sigset_t old_set; /* our signal mask before SIGPIPE was blocked */
-	struct child_io io;
-};
-int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
-		       const char *stdin_data, size_t stdin_len, struct cni_delegate_job *job,
-		       struct cni_error *err);
-int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct cni_error *err);
-/* finish for an ADD: parse the result as cni_delegate_add does. */
-int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
-			    struct cni_result **result, struct cni_error *err);
 
 /* ADD, then parse the result. */
 int cni_delegate_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "delegate.h"
 #include "elfnote.h"
 #include "ipam/host-local/cmd.h"
 

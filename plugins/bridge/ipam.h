@@ -13,7 +13,6 @@
 #define CNI_BRIDGE_IPAM_H
 
 #include "bridge.h"
-#include "delegate.h"
 
 /* Plugins that only allocate from their own store (host-local, static),
  * so their ADD may run before the veth exists. */
