@@ -34,9 +34,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
-PKG_SRC    := $(sort $(wildcard pkg/*.c pkg/*/*.c))
+PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
-HL_SRC     := $(sort $(wildcard ipam/host-local/*.c))
+HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
@@ -88,8 +88,8 @@ $(TESTIPAM): $(call obj,test/helpers/test-ipam.c) $(LIBCNI)
 $(BIN)/test-plugin: $(call obj,test/helpers/test-plugin.c) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-# The nftables test driver: pkg/nft.h from the command line.
-$(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBCNI)
+# The nftables test driver: the bridge's nftables policy from the command line.
+$(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #define _GNU_SOURCE
-#include "cmd.h"
+#include "hostlocal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocator.h"
-#include "cleanup.h"
+#include "ipam/host-local/allocator/allocator.h"
+#include "util/cleanup.h"
 #include "config.h"
 #include "dns.h"
-#include "index.h"
+#include "ipam/host-local/disk/index.h"
 #include "ipstr.h"
-#include "store.h"
+#include "ipam/host-local/disk/store.h"
 
 #define HL_INDEX_INIT                                                                              \
 	{                                                                                          \

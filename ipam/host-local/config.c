@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cniargs.h"
+#include "util/cleanup.h"
+#include "cni/cniargs.h"
 #include "ipstr.h"
-#include "store.h"
-#include "version.h"
+#include "ipam/host-local/disk/store.h"
+#include "cni/version.h"
 
 static int oom(struct cni_error *err)
 {

@@ -17,11 +17,11 @@
 
 #include <stddef.h>
 
-#include "cni.h"
-#include "error.h"
-#include "ipnet.h"
-#include "range.h"
-#include "result.h"
+#include "cni/cni.h"
+#include "cni/error.h"
+#include "ip/ipnet.h"
+#include "ipam/host-local/allocator/range.h"
+#include "cni/result.h"
 
 struct hl_config {
 	/* borrowed from the cni_conf */

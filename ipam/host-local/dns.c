@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 static int append(char ***list, size_t *n, const char *s)
 {

@@ -4,8 +4,8 @@
 #ifndef HL_DNS_H
 #define HL_DNS_H
 
-#include "error.h"
-#include "result.h"
+#include "cni/error.h"
+#include "cni/result.h"
 
 /* Fill dns (which must be empty) from the file at path. Comments ('#', ';')
  * and lines with fewer than two fields are skipped; a later "domain"

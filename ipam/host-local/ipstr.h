@@ -4,7 +4,7 @@
 #ifndef HL_IPSTR_H
 #define HL_IPSTR_H
 
-#include "ipnet.h"
+#include "ip/ipnet.h"
 
 /* Parse "10.1.2.3", or "10.1.2.3/24" taking the address part (the reference
  * accepts both for requested addresses), canonicalized. 0 or -1. */

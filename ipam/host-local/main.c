@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* host-local: IP address management from ranges, with reservations kept
  * on local disk, compatible with the reference plugin's store. */
-#include "cmd.h"
-#include "elfnote.h"
-#include "version.h"
+#include "hostlocal.h"
+#include "util/elfnote.h"
+#include "cni/version.h"
 
 /* How the bridge knows this binary is ours: it then runs the same code
  * (cmd.c) in its own process instead of exec'ing us. */

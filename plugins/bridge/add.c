@@ -14,13 +14,13 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 
-#include "cleanup.h"
+#include "util/cleanup.h"
 #include "container.h"
-#include "delegate.h"
+#include "cni/delegate.h"
 #include "ipam.h"
-#include "netns.h"
-#include "nft.h"
-#include "sysctl.h"
+#include "ns/netns.h"
+#include "nftables.h"
+#include "ns/sysctl.h"
 #include "veth.h"
 
 /* IPAM, and the masquerade entries for the addresses it gives, on a thread

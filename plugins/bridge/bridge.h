@@ -7,11 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cni.h"
-#include "error.h"
-#include "ipnet.h"
-#include "netlink.h"
-#include "result.h"
+#include "cni/cni.h"
+#include "cni/error.h"
+#include "ip/ipnet.h"
+#include "netlink/netlink.h"
+#include "cni/result.h"
 
 #define BR_DEFAULT_NAME "cni0"
 #define BR_VLAN_MAX 4094

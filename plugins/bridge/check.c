@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <linux/if.h>
 
-#include "cleanup.h"
-#include "delegate.h"
-#include "netns.h"
+#include "util/cleanup.h"
+#include "cni/delegate.h"
+#include "ns/netns.h"
 
 static int check_err(struct cni_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <linux/if_bridge.h>
 
-#include "cleanup.h"
-#include "cniargs.h"
+#include "util/cleanup.h"
+#include "cni/cniargs.h"
 
 static const cJSON *obj_field(const cJSON *o, const char *key)
 {

@@ -12,9 +12,9 @@
 #include <linux/if_addr.h>
 #include <linux/ip.h>
 
-#include "cleanup.h"
-#include "netns.h"
-#include "sysctl.h"
+#include "util/cleanup.h"
+#include "ns/netns.h"
+#include "ns/sysctl.h"
 
 #define SETTLE_TIMEOUT_NS (10LL * 1000 * 1000 * 1000)
 

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "async.h"
-#include "cleanup.h"
-#include "delegate.h"
+#include "util/async.h"
+#include "util/cleanup.h"
+#include "cni/delegate.h"
 #include "ipam.h"
-#include "netns.h"
-#include "nft.h"
+#include "ns/netns.h"
+#include "nftables.h"
 
 /* The container interface, looked up (not yet deleted): its socket, index
  * and global unicast addresses (for the masquerade entries). */

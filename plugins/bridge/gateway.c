@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 static bool has_default_route(const struct cni_result *r, int family)
 {

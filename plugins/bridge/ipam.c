@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "delegate.h"
-#include "elfnote.h"
-#include "ipam/host-local/cmd.h"
+#include "util/cleanup.h"
+#include "cni/delegate.h"
+#include "util/elfnote.h"
+#include "ipam/host-local/hostlocal.h"
 
 #define DETAILS_MAX 512
 

@@ -5,9 +5,9 @@
 
 #include <stdlib.h>
 
-#include "cleanup.h"
-#include "delegate.h"
-#include "nft.h"
+#include "util/cleanup.h"
+#include "cni/delegate.h"
+#include "nftables.h"
 
 int br_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
 {

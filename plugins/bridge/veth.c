@@ -12,7 +12,7 @@
 #include <linux/if.h>
 #include <linux/if_bridge.h>
 
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 int br_random_veth_name(char name[NL_IFNAMSIZ], struct cni_error *err)
 {

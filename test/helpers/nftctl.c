@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nftctl: a test driver over pkg/nft.h. With --netns PATH every nftables
+ * nftctl: a test driver over the bridge's nftables policy. With --netns PATH every nftables
  * change happens inside that network namespace (tests never touch the
  * host's ruleset).
  *
@@ -18,13 +18,17 @@
  *					add+del) with PREFILL other containers
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "nft.h"
-#include "nft_priv.h"
+#include "plugins/bridge/nftables.h"
+#include "nft/nft.h"
+#include "util/cleanup.h"
 
 static int usage(void)
 {
@@ -138,6 +142,17 @@ static int bench(unsigned n, unsigned prefill, struct cni_error *err)
 	return 0;
 }
 
+/* Enter the network namespace at path for the rest of the process. */
+static int enter_netns(const char *path, struct cni_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open netns %s", path);
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "setns %s", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cleanup_error struct cni_error err = CNI_ERROR_INIT;
@@ -147,7 +162,7 @@ int main(int argc, char **argv)
 	argv++;
 	argc--;
 	if (argc >= 2 && !strcmp(argv[0], "--netns")) {
-		if (nft_enter_netns(argv[1], &err) < 0)
+		if (enter_netns(argv[1], &err) < 0)
 			return fail(&err);
 		argv += 2;
 		argc -= 2;
@@ -188,7 +203,7 @@ int main(int argc, char **argv)
 		else if (net)
 			rc = nft_spoofchk_add_net(net, argv[0], argv[1], argv[2], mac, &err);
 		else
-			rc = nft_spoofchk_add(argv[0], argv[1], argv[2], mac, &err);
+			rc = nft_spoofchk_add_net(NULL, argv[0], argv[1], argv[2], mac, &err);
 	} else if (!strcmp(cmd, "spoofchk-del")) {
 		if (argc != 2)
 			return usage();

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cni.h"
+#include "util/cleanup.h"
+#include "cni/cni.h"
 
 static void log_call(const struct cni_env *env)
 {

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cni.h"
-#include "cniargs.h"
-#include "delegate.h"
+#include "util/cleanup.h"
+#include "cni/cni.h"
+#include "cni/cniargs.h"
+#include "cni/delegate.h"
 
 static int check_args(const struct cni_env *env, struct cni_error *err)
 {

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "async.h"
+#include "util/async.h"
 
 static int answer(void *arg, char **out, struct cni_error *err)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "plugins/bridge/bridge.h"
 
 /* Parse text as the stdin config, then br_conf_load with args. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cniargs.h"
+#include "cni/cniargs.h"
 
 static const char *const known[] = {"IP", "MAC", NULL};
 

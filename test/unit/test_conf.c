@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cni.h"
-#include "delegate.h"
+#include "util/cleanup.h"
+#include "cni/cni.h"
+#include "cni/delegate.h"
 
 /* ---- environment ---- */
 

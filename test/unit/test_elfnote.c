@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elfnote.h"
+#include "util/elfnote.h"
 
 CNI_C_ELF_NOTE("unit-test");
 

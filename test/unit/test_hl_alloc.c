@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ipam/host-local/allocator.h"
+#include "ipam/host-local/allocator/allocator.h"
 #include "ipam/host-local/ipstr.h"
 
 static struct ip_addr A(const char *s) {

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipam/host-local/index.h"
-#include "ipam/host-local/store.h"
+#include "ipam/host-local/disk/index.h"
+#include "ipam/host-local/disk/store.h"
 
 static char tmpl[64], dir[128];
 

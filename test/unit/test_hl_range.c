@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "ipam/host-local/ipstr.h"
-#include "ipam/host-local/range.h"
+#include "ipam/host-local/allocator/range.h"
 
 static struct ip_addr A(const char *s) {
 	struct ip_addr a;

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "ipam/host-local/ipstr.h"
-#include "ipam/host-local/store.h"
+#include "ipam/host-local/disk/store.h"
 
 static char tmpl[64];
 

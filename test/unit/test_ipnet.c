@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ipnet.h"
+#include "ip/ipnet.h"
 
 static struct ip_addr A(const char *s) {
 	struct ip_addr a;
@@ -43,7 +43,7 @@ test_addr_parse_format(void **state)
 	assert_addr(a, "fd00::1"); /* canonical lower-case, compressed */
 	a = A("::ffff:10.0.0.1");
 	assert_int_equal(a.family, AF_INET6); /* mapped stays IPv6 */
-	assert_addr(a, "10.0.0.1"); /* printed as Go does */
+	assert_addr(a, "10.0.0.1");	      /* printed as Go does */
 	ip_addr_canonicalize(&a);
 	assert_int_equal(a.family, AF_INET);
 	assert_addr(a, "10.0.0.1");

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "nft_priv.h"
+#include "plugins/bridge/nftables.h"
 
 static void test_owner_format(void **state)
 {

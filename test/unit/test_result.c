@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
-#include "result.h"
+#include "util/cleanup.h"
+#include "cni/result.h"
 
 /* Results in the reference's shapes, as the plugins print them. */
 #define DNS_FULL                                                                                   \

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha512.h"
+#include "util/sha512.h"
 
 static void hex(const uint8_t *d, char *out)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "version.h"
+#include "util/cleanup.h"
+#include "cni/version.h"
 
 static void test_parse(void **state)
 {

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "ipam/host-local/ipstr.h"
+#include "util/lock.h"
+
+#define LAST_IP_PREFIX "last_reserved_ip."
+#define LOCK_NAME "lock"
+/* The reference's lock library creates the lock file 0750; so do we. */
+#define LOCK_MODE 0750
+
+/* mkdir -p with mode 0755, as os.MkdirAll(dir, 0755). */
+static int mkdir_p(const char *path, struct cni_error *err)
+{
+	cleanup_free char *p = strdup(path);
+	size_t len;
+
+	if (!p)
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	len = strlen(p);
+	for (size_t i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		if (p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "mkdir %s", p);
+		if (i < len)
+			p[i] = '/';
+	}
+	return 0;
+}
+
+int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bool create,
+		  struct cni_error *err)
+{
+	cleanup_free char *path = NULL;
+
+	if (asprintf(&path, "%s/%s", data_dir, name) < 0)
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0 && errno == ENOENT && create) {
+		if (mkdir_p(path, err) < 0)
+			return -1;
+		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (s->dirfd < 0) {
+		if (!create && (errno == ENOENT || errno == ENOTDIR))
+			return 1;
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s", path);
+	}
+	s->lockfd = lock_open_exclusive(s->dirfd, LOCK_NAME, LOCK_MODE, err);
+	if (s->lockfd < 0) {
+		cni_error_wrap(err, "%s", path);
+		hl_store_close(s);
+		return -1;
+	}
+	s->path = steal_pointer(&path);
+	return 0;
+}
+
+void hl_store_close(struct hl_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* drops the lock */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->path);
+	s->lockfd = s->dirfd = -1;
+	s->path = NULL;
+}
+
+static bool is_go_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+size_t hl_trim_space(char *s, size_t len)
+{
+	size_t b = 0;
+
+	while (len > 0 && is_go_space(s[len - 1]))
+		len--;
+	while (b < len && is_go_space(s[b]))
+		b++;
+	memmove(s, s + b, len - b);
+	s[len - b] = '\0';
+	return len - b;
+}
+
+char *hl_owner_key(const char *id, const char *ifname, size_t *len)
+{
+	size_t idlen = strlen(id), iflen = ifname ? strlen(ifname) : 0;
+	char *k = malloc(idlen + iflen + 3);
+
+	if (!k)
+		return NULL;
+	memcpy(k, id, idlen + 1);
+	idlen = hl_trim_space(k, idlen);
+	if (ifname) {
+		memcpy(k + idlen, "\r\n", 2);
+		memcpy(k + idlen + 2, ifname, iflen + 1);
+		idlen += 2 + iflen;
+	}
+	if (len)
+		*len = idlen;
+	return k;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
+		     struct cni_error *err)
+{
+	char name[IP_ADDR_STRLEN];
+	cleanup_close int fd = -1;
+	int e;
+
+	ip_addr_format(ip, name);
+	/* The existence check and the claim in one step: O_EXCL. */
+	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
+					   name);
+	if (write_all(fd, key, keylen) < 0 || close(steal_fd(&fd)) < 0) {
+		e = errno;
+		unlinkat(s->dirfd, name, 0);
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "write %s/%s", s->path, name);
+	}
+	return 1;
+}
+
+/* Open a store file for reading without following symlinks nor blocking on
+ * a FIFO someone left there. -1 with errno. */
+static int open_regular(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Read up to max bytes; *len = bytes read, *truncated when more remain. */
+static int read_bounded(int fd, char *buf, size_t max, size_t *len, bool *truncated)
+{
+	size_t got = 0;
+	char probe;
+
+	while (got < max) {
+		ssize_t n = read(fd, buf + got, max - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+	*truncated = got == max && read(fd, &probe, 1) == 1;
+	return 0;
+}
+
+int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t *keylen,
+			struct cni_error *err)
+{
+	cleanup_close int fd = open_regular(s->dirfd, name);
+	cleanup_free char *buf = NULL;
+	size_t len;
+	bool big;
+
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
+	buf = malloc(HL_OWNER_MAX + 1);
+	if (!buf)
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	if (read_bounded(fd, buf, HL_OWNER_MAX, &len, &big) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "read %s/%s", s->path, name);
+	if (big)
+		len = 0;
+	len = hl_trim_space(buf, len);
+	/* shrink: most keys are ~70 bytes */
+	*key = strndup(buf, len);
+	if (!*key)
+		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	*keylen = len;
+	return 0;
+}
+
+int hl_store_remove(struct hl_store *s, const char *name, struct cni_error *err)
+{
+	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "remove %s/%s", s->path,
+					   name);
+	return 0;
+}
+
+bool hl_store_exists(struct hl_store *s, const char *name)
+{
+	struct stat st;
+
+	return fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip,
+			struct cni_error *err)
+{
+	char name[sizeof(LAST_IP_PREFIX) + 24], addr[IP_ADDR_STRLEN];
+	cleanup_close int fd = -1;
+
+	snprintf(name, sizeof(name), LAST_IP_PREFIX "%zu", set);
+	/* Not O_TRUNC: truncating a file to zero and rewriting it makes ext4
+	 * (auto_da_alloc) flush it on close, a disk wait on every ADD. The
+	 * content is overwritten in place, then cut to its length. */
+	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
+	ip_addr_format(ip, addr);
+	if (write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
+	    close(steal_fd(&fd)) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
+					   name);
+	return 0;
+}
+
+int hl_store_read_last(struct hl_store *s, size_t set, struct ip_addr *out)
+{
+	char name[sizeof(LAST_IP_PREFIX) + 24], buf[IP_ADDR_STRLEN + 1];
+	cleanup_close int fd = -1;
+	size_t len;
+	bool big;
+
+	snprintf(name, sizeof(name), LAST_IP_PREFIX "%zu", set);
+	fd = open_regular(s->dirfd, name);
+	if (fd < 0 || read_bounded(fd, buf, sizeof(buf) - 1, &len, &big) < 0 || big)
+		return -1;
+	buf[len] = '\0';
+	/* net.ParseIP on the raw bytes: no trimming */
+	if (ip_addr_parse(buf, out) < 0)
+		return -1;
+	ip_addr_canonicalize(out);
+	return 0;
+}
+
+int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
+		  struct cni_error *err)
+{
+	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "open %s", s->path);
+	}
+	while (ret >= 0) {
+		cleanup_free char *key = NULL;
+		struct ip_addr ip;
+		size_t keylen = 0;
+		struct stat st;
+
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno)
+				ret = cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "readdir %s",
+							  s->path);
+			break;
+		}
+		if (ip_addr_parse(de->d_name, &ip) < 0)
+			continue; /* lock, last_reserved_ip.N, our index, ... */
+		if (de->d_type != DT_REG) {
+			if (de->d_type != DT_UNKNOWN)
+				continue;
+			if (fstatat(s->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISREG(st.st_mode))
+				continue;
+		}
+		ip_addr_canonicalize(&ip);
+		if (read_owner) {
+			int r = hl_store_read_owner(s, de->d_name, &key, &keylen, err);
+			if (r < 0) {
+				ret = -1;
+				break;
+			}
+			if (r > 0)
+				continue; /* removed meanwhile (not by a locker) */
+		}
+		ret = fn(ctx, de->d_name, &ip, key, keylen, err);
+	}
+	closedir(d);
+	return ret < 0 ? -1 : 0;
+}
+
+int hl_store_check_writable(struct hl_store *s, struct cni_error *err)
+{
+	if (faccessat(s->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "%s is not writable",
+					   s->path);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The on-disk store, byte-compatible with the reference's disk backend
+ * (backend/disk/backend.go) so both can run against one directory:
+ *
+ *   <dataDir>/<network>/            0755
+ *     lock                          flock'ed (exclusive) around every operation
+ *     <ip>                          0644, "<containerID>\r\n<ifname>"; the name is
+ *                                   net.IP.String() (see ipstr.h)
+ *     last_reserved_ip.<set index>  0644, the address last reserved from that set
+ *
+ * Older reference versions wrote just "<containerID>"; such files match any
+ * interface of that container. Ownership is decided on the file content with
+ * surrounding white space trimmed (Go's strings.TrimSpace), as the
+ * reference does. Our index (index.h) lives in a subdirectory.
+ */
+#ifndef HL_STORE_H
+#define HL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cni/error.h"
+#include "ip/ipnet.h"
+
+#define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+/* Bigger reservation files are nobody's (we never match them); GC frees them. */
+#define HL_OWNER_MAX 65536
+
+struct hl_store {
+	int dirfd;  /* <dataDir>/<network> */
+	int lockfd; /* the flock'ed "lock" file; -1 when not locked */
+	char *path; /* for messages */
+};
+
+#define HL_STORE_INIT                                                                              \
+	{                                                                                          \
+		-1, -1, NULL                                                                       \
+	}
+
+/* Open <data_dir>/<name> and take the lock. With create, make the
+ * directories (0755) as needed. Returns 0; 1 (nothing opened) when !create
+ * and the directory does not exist; -1 and err otherwise. */
+int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bool create,
+		  struct cni_error *err);
+void hl_store_close(struct hl_store *s);
+static inline void hl_store_cleanup(struct hl_store *s)
+{
+	hl_store_close(s);
+}
+#define cleanup_hl_store __attribute__((cleanup(hl_store_cleanup)))
+
+/* The owner key a reservation holds: TrimSpace(id) "\r\n" ifname, or the
+ * legacy TrimSpace(id) when ifname is NULL. malloc'd (NULL on ENOMEM). */
+char *hl_owner_key(const char *id, const char *ifname, size_t *len);
+/* Trim Go-style (ASCII white space) in place, NUL-terminate; returns the
+ * new length. s must have room for len + 1 bytes. */
+size_t hl_trim_space(char *s, size_t len);
+
+/* Create the reservation file for ip (O_CREAT|O_EXCL|O_NOFOLLOW, 0644) and
+ * write key into it. 1 created, 0 the address is taken, -1 error (a file we
+ * created is removed again). */
+int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
+		     struct cni_error *err);
+/* Read the trimmed owner key of reservation `name` (malloc'd, NUL
+ * terminated; "" for a file too big to be anyone's). 0; 1 when the file is
+ * gone; -1 error. */
+int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t *keylen,
+			struct cni_error *err);
+/* Remove reservation `name`; a missing file is fine. 0 or -1. */
+int hl_store_remove(struct hl_store *s, const char *name, struct cni_error *err);
+
+/* last_reserved_ip.<set>: write (as os.WriteFile: truncate in place), read
+ * (0, or -1 when absent or unparsable). */
+int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip,
+			struct cni_error *err);
+int hl_store_read_last(struct hl_store *s, size_t set, struct ip_addr *out);
+
+/* Does reservation file `name` exist? (one fstatat) */
+bool hl_store_exists(struct hl_store *s, const char *name);
+
+/* Every reservation: a regular file whose name parses as an address. key is
+ * NULL unless read_owner. A callback returning < 0 stops the walk. */
+typedef int (*hl_scan_fn)(void *ctx, const char *name, const struct ip_addr *ip, const char *key,
+			  size_t keylen, struct cni_error *err);
+int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
+		  struct cni_error *err);
+
+/* Can the directory take new files (not read-only, writable)? 0 or -1+err. */
+int hl_store_check_writable(struct hl_store *s, struct cni_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The host-local commands, as plugged into cni_plugin_main. */
+#ifndef HL_CMD_H
+#define HL_CMD_H
+
+#include "cni/cni.h"
+
+/* Reserve one address per range set for container+ifname (requested ones
+ * where given); all-or-nothing. */
+int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
+	       struct cni_error *err);
+/* Release every address of container+ifname; nothing to release is fine. */
+int hl_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err);
+/* Fail unless container+ifname holds an address. */
+int hl_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err);
+/* Release every reservation not held by a valid attachment. */
+int hl_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err);
+/* Ready when the store is usable and every range set has a free address. */
+int hl_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err);
+
+#endif

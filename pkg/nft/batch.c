@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Netlink plumbing for nftables: one NETLINK_NETFILTER socket per public
+ * call (not bound: the first send autobinds), message buffers (a batch =
+ * one transaction, or plain GETs sent together), answers matched to
+ * messages by sequence number. A typical call is socket, sendto (GETs),
+ * recvmmsg, sendto (batch), recvmmsg, close.
+ *
+ * nfnetlink handles a batch or a request synchronously inside sendmsg(), so
+ * every answer is queued when send returns: we read with MSG_DONTWAIT and
+ * only poll (bounded) if something is unexpectedly missing. A GET without
+ * NLM_F_ACK is answered by exactly one message: the object or an error. A
+ * batch asks for an ACK on its last message only: the kernel processes
+ * every message even after a failure and reports each refused one, then
+ * that ACK; a failed commit is reported against the BEGIN message.
+ */
+#define _GNU_SOURCE
+#include "nft.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include "util/cleanup.h"
+
+#define RBUF_SIZE (64 * 1024 + 4096) /* a dump part, or an echoed 64K message */
+#define BIG_BATCH (128 * 1024)	     /* above: raise socket buffers */
+#define ANSWER_TIMEOUT_MS 5000	     /* only if an answer is unexpectedly late */
+
+int nft_oom(struct cni_error *err)
+{
+	return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "nftables: out of memory");
+}
+
+int nft_sock_open(struct nft_sock *s, struct cni_error *err)
+{
+	s->seq = 1;
+	s->rbuf = malloc(RBUF_SIZE);
+	if (!s->rbuf)
+		return nft_oom(err);
+	/* No bind(): the kernel autobinds on the first send. */
+	s->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!s->nl) {
+		int e = errno;
+		free(s->rbuf);
+		s->rbuf = NULL;
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "nftables: netlink socket");
+	}
+	return 0;
+}
+
+static bool defer_close;
+
+void nft_defer_socket_close(void)
+{
+	defer_close = true;
+}
+
+void nft_sock_close(struct nft_sock *s)
+{
+	/* deferred: the descriptor (and its small struct) go at exit */
+	if (s->nl && !defer_close)
+		mnl_socket_close(s->nl);
+	free(s->rbuf);
+	s->nl = NULL;
+	s->rbuf = NULL;
+}
+
+/* ---- message buffers ---- */
+
+static bool reserve(struct nft_msgs *m, size_t room)
+{
+	char *nb;
+	size_t cap;
+
+	if (m->oom)
+		return false;
+	if (m->len + room <= m->cap)
+		return true;
+	cap = m->cap ? m->cap : 4096;
+	while (cap < m->len + room)
+		cap *= 2;
+	/* zeroed: libnftnl leaves attribute padding unwritten */
+	nb = realloc(m->buf, cap);
+	if (!nb) {
+		m->oom = true;
+		return false;
+	}
+	memset(nb + m->cap, 0, cap - m->cap);
+	m->buf = nb;
+	m->cap = cap;
+	return true;
+}
+
+/* Account for the message being built (its length is now final). */
+static void close_open(struct nft_msgs *m)
+{
+	if (m->open == SIZE_MAX)
+		return;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(m->buf + m->open);
+	m->len = m->open + NLMSG_ALIGN(nlh->nlmsg_len);
+	m->open = SIZE_MAX;
+}
+
+void nft_msgs_init(struct nft_msgs *m, struct nft_sock *s, bool batch)
+{
+	memset(m, 0, sizeof(*m));
+	m->s = s;
+	m->open = SIZE_MAX;
+	m->last = SIZE_MAX;
+	m->batch = batch;
+	if (batch) {
+		if (!reserve(m, 64))
+			return;
+		nftnl_batch_begin(m->buf, 0);
+		m->len = NLMSG_ALIGN(((struct nlmsghdr *)m->buf)->nlmsg_len);
+	}
+}
+
+/* Number the messages at send time (dumps may run while a batch is being
+ * built): seq0, seq0 + 1, ... in buffer order. */
+static void number(struct nft_sock *s, struct nft_msgs *m)
+{
+	int n = (int)m->len;
+
+	m->seq0 = s->seq;
+	for (struct nlmsghdr *nlh = (struct nlmsghdr *)m->buf; mnl_nlmsg_ok(nlh, n);
+	     nlh = mnl_nlmsg_next(nlh, &n))
+		nlh->nlmsg_seq = s->seq++;
+}
+
+void nft_msgs_free(struct nft_msgs *m)
+{
+	/* a zeroed (never initialised) buffer is fine too */
+	for (uint32_t i = 0; i < m->n && m->what; i++)
+		free(m->what[i]);
+	free(m->what);
+	free(m->buf);
+	m->what = NULL;
+	m->buf = NULL;
+}
+
+struct nlmsghdr *nft_msgs_add(struct nft_msgs *m, uint16_t type, uint16_t family, uint16_t flags,
+			      size_t room, const char *what, ...)
+{
+	struct nlmsghdr *nlh;
+	va_list ap;
+	char *w = NULL;
+
+	close_open(m);
+	if (!reserve(m, room + 64))
+		return NULL;
+	if (m->n == m->what_cap) {
+		size_t cap = m->what_cap ? m->what_cap * 2 : 16;
+		char **nw = realloc(m->what, cap * sizeof(*nw));
+		if (!nw) {
+			m->oom = true;
+			return NULL;
+		}
+		m->what = nw;
+		m->what_cap = cap;
+	}
+	va_start(ap, what);
+	if (vasprintf(&w, what, ap) < 0)
+		w = NULL;
+	va_end(ap);
+	if (!w) {
+		m->oom = true;
+		return NULL;
+	}
+	m->what[m->n++] = w;
+	nlh = nftnl_nlmsg_build_hdr(m->buf + m->len, type, family, flags, 0);
+	m->open = m->len;
+	m->last = m->len;
+	return nlh;
+}
+
+/* ---- answers ---- */
+
+struct answers {
+	uint32_t lo;	  /* seq of index 0 */
+	uint32_t count;	  /* seqs lo .. lo+count-1 are ours */
+	int *res;	  /* per index: 0 or -errno */
+	uint8_t *done;	  /* per index: terminator seen */
+	uint32_t pending; /* terminators still expected */
+	bool want_last;	  /* batch: only the last message's terminator counts */
+	uint32_t idx_shift;
+	nft_data_cb cb;
+	void *data;
+	bool stop; /* a batch's BEGIN failed: nothing else will come */
+};
+
+/* Process one datagram of answers. */
+static void terminate(struct answers *a, uint32_t i)
+{
+	if (a->done[i])
+		return;
+	a->done[i] = 1;
+	if (a->want_last ? i == a->count - 1 : a->pending > 0)
+		a->pending = a->want_last ? 0 : a->pending - 1;
+}
+
+/* Process one datagram of answers. */
+static int process(struct answers *a, const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int n = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		uint32_t i = nlh->nlmsg_seq - a->lo;
+		if (nlh->nlmsg_seq < a->lo || i >= a->count)
+			continue; /* not ours (cannot happen on a fresh socket) */
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			if (e->error && !a->res[i])
+				a->res[i] = e->error;
+			terminate(a, i);
+			/* a refused BEGIN (no nf_tables, ENOMEM): nothing else follows */
+			if (a->want_last && i == 0 && e->error)
+				a->stop = true;
+			continue;
+		}
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+			continue;
+		if (a->cb && i >= a->idx_shift && a->cb(nlh, i - a->idx_shift, a->data) < 0)
+			return -ECANCELED;
+		/* a plain GET (no ACK asked) is answered by exactly one message */
+		if (!a->want_last)
+			terminate(a, i);
+	}
+	return 0;
+}
+
+#define SLOTS 8 /* answers read per recvmmsg() for plain requests */
+
+static int recv_answers(struct nft_sock *s, struct answers *a, struct cni_error *err)
+{
+	int fd = mnl_socket_get_fd(s->nl);
+	/* a batch may echo a refused 64K message: one big slot; requests'
+	 * answers are small: several per syscall */
+	unsigned int slots = a->want_last ? 1 : SLOTS;
+	size_t slot = RBUF_SIZE / slots;
+	struct mmsghdr mm[SLOTS];
+	struct iovec iov[SLOTS];
+
+	while (a->pending && !a->stop) {
+		unsigned int want = a->pending < slots ? a->pending : slots;
+		int r;
+
+		memset(mm, 0, sizeof(mm));
+		for (unsigned int j = 0; j < want; j++) {
+			iov[j].iov_base = s->rbuf + j * slot;
+			iov[j].iov_len = slot;
+			mm[j].msg_hdr.msg_iov = &iov[j];
+			mm[j].msg_hdr.msg_iovlen = 1;
+		}
+		r = recvmmsg(fd, mm, want, MSG_DONTWAIT, NULL);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			int pr = poll(&p, 1, ANSWER_TIMEOUT_MS);
+			if (pr == 0)
+				return cni_error_set(err, CNI_ERR_NFTABLES,
+						     "nftables: no answer from the kernel");
+			if (pr < 0 && errno != EINTR)
+				return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno,
+							   "nftables: poll");
+			continue;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ENOBUFS: answers were lost, the outcome is unknown */
+			return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno,
+						   "nftables: reading the kernel's answer");
+		}
+		for (int j = 0; j < r; j++) {
+			int rc;
+			if (mm[j].msg_hdr.msg_flags & MSG_TRUNC)
+				return cni_error_set(err, CNI_ERR_NFTABLES,
+						     "nftables: answer too large");
+			rc = process(a, iov[j].iov_base, mm[j].msg_len);
+			if (rc == -ECANCELED)
+				return -1; /* the callback filled err */
+			if (rc < 0)
+				return cni_error_set_errno(err, CNI_ERR_NFTABLES, -rc,
+							   "nftables: malformed answer");
+		}
+	}
+	return 0;
+}
+
+static int send_buf(struct nft_sock *s, const struct nft_msgs *m, struct cni_error *err)
+{
+	int fd = mnl_socket_get_fd(s->nl);
+
+	if (m->len > BIG_BATCH) {
+		/* Rare (GC of many entries): make room as nft(8) does. */
+		int sz = (int)(m->len * 2), one = 1;
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+		(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	}
+	if (mnl_socket_sendto(s->nl, m->buf, m->len) < 0)
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno,
+					   "nftables: sending %u message(s)", m->n);
+	return 0;
+}
+
+int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, void *data,
+		     int *results, struct cni_error *err)
+{
+	cleanup_free uint8_t *done = NULL;
+	struct answers a = {0};
+
+	close_open(m);
+	if (m->oom)
+		return nft_oom(err);
+	if (m->n == 0)
+		return 0;
+	done = calloc(m->n, 1);
+	if (!done)
+		return nft_oom(err);
+	memset(results, 0, m->n * sizeof(*results));
+	number(s, m);
+	a.lo = m->seq0;
+	a.count = m->n;
+	a.res = results;
+	a.done = done;
+	a.pending = m->n;
+	a.cb = cb;
+	a.data = data;
+	if (send_buf(s, m, err) < 0)
+		return -1;
+	return recv_answers(s, &a, err);
+}
+
+int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err)
+{
+	cleanup_free int *res = NULL;
+	cleanup_free uint8_t *done = NULL;
+	struct answers a = {0};
+	uint32_t i;
+
+	if (kerrno)
+		*kerrno = 0;
+	close_open(m);
+	if (m->oom || !reserve(m, 64))
+		return nft_oom(err);
+	if (m->n == 0)
+		return 0;
+	((struct nlmsghdr *)(m->buf + m->last))->nlmsg_flags |= NLM_F_ACK;
+	nftnl_batch_end(m->buf + m->len, 0);
+	m->len += NLMSG_ALIGN(((struct nlmsghdr *)(m->buf + m->len))->nlmsg_len);
+	number(s, m);
+
+	res = calloc(m->n + 1, sizeof(*res));
+	done = calloc(m->n + 1, 1);
+	if (!res || !done)
+		return nft_oom(err);
+	a.lo = m->seq0; /* index 0 is BEGIN */
+	a.count = m->n + 1;
+	a.res = res;
+	a.done = done;
+	a.pending = 1; /* the last message's ACK closes the exchange */
+	a.want_last = true;
+	a.idx_shift = 1;
+	if (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0)
+		return -1;
+	for (i = 1; i <= m->n; i++) {
+		if (res[i] < 0) {
+			if (kerrno)
+				*kerrno = -res[i];
+			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i],
+						   "nftables: cannot %s", m->what[i - 1]);
+		}
+	}
+	if (res[0] < 0) {
+		if (kerrno)
+			*kerrno = -res[0];
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[0],
+					   "nftables: transaction refused (%s%s)", m->what[0],
+					   m->n > 1 ? ", ..." : "");
+	}
+	return 0;
+}
+
+/* ---- dumps ---- */
+
+int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
+	     void (*build)(struct nlmsghdr *nlh, void *data), nft_data_cb cb, void *data,
+	     struct cni_error *err)
+{
+	char req[1024] = {0};
+	uint32_t seq = s->seq++;
+	struct nlmsghdr *nlh;
+	int fd = mnl_socket_get_fd(s->nl);
+
+	nlh = nftnl_nlmsg_build_hdr(req, type, family, NLM_F_DUMP, seq);
+	if (build)
+		build(nlh, data);
+	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: dump request");
+	for (;;) {
+		ssize_t r = recv(fd, s->rbuf, RBUF_SIZE, 0);
+		int n;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: dump");
+		}
+		n = (int)r;
+		for (nlh = (struct nlmsghdr *)s->rbuf; mnl_nlmsg_ok(nlh, n);
+		     nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				/* the ruleset changed under the dump: callers retry */
+				return -EINTR;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+				if (e->error == -ENOENT)
+					return -ENOENT;
+				if (e->error)
+					return cni_error_set_errno(err, CNI_ERR_NFTABLES, -e->error,
+								   "nftables: dump");
+				return 0;
+			}
+			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE && cb && cb(nlh, 0, data) < 0)
+				return -1;
+		}
+	}
+}

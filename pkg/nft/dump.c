@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Dumps of chains, rules and sets of one table (rare paths: GC, legacy, DEL by owner). */
+#define _GNU_SOURCE
+#include "nft.h"
+
+#include <string.h>
+
+#include <linux/netfilter/nf_tables.h>
+
+#include "util/cleanup.h"
+
+struct dump_named {
+	const char *table, *chain;
+	int (*chain_cb)(const char *name, void *data);
+	int (*rule_cb)(struct nftnl_rule *r, void *data);
+	void *data;
+};
+
+static void dump_chains_build(struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data; /* no filter: the kernel dumps every chain of the family */
+}
+
+static int dump_chains_cb(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	struct dump_named *d = data;
+	cleanup_nftnl_chain struct nftnl_chain *c = nftnl_chain_alloc();
+	const char *t, *name;
+
+	(void)idx;
+	if (!c || nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		return 0;
+	t = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+	name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	if (!t || !name || strcmp(t, d->table) != 0)
+		return 0;
+	return d->chain_cb(name, d->data);
+}
+
+int nft_dump_chains(struct nft_sock *s, uint16_t family, const char *table,
+		    int (*cb)(const char *name, void *data), void *data, struct cni_error *err)
+{
+	struct dump_named d = {table, NULL, cb, NULL, data};
+	return nft_dump(s, NFT_MSG_GETCHAIN, family, dump_chains_build, dump_chains_cb, &d, err);
+}
+
+static void dump_rules_build(struct nlmsghdr *nlh, void *data)
+{
+	struct dump_named *d = data;
+	cleanup_nftnl_rule struct nftnl_rule *r = nftnl_rule_alloc();
+
+	/* the kernel filters a rule dump on table and chain */
+	if (r && nftnl_rule_set_str(r, NFTNL_RULE_TABLE, d->table) == 0 &&
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, d->chain) == 0)
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+}
+
+static int dump_rules_cb(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	struct dump_named *d = data;
+	cleanup_nftnl_rule struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *t, *c;
+
+	(void)idx;
+	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		return 0;
+	t = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
+	c = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	if (!t || !c || strcmp(t, d->table) != 0 || strcmp(c, d->chain) != 0)
+		return 0; /* older kernels may not filter */
+	return d->rule_cb(r, d->data);
+}
+
+int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
+		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err)
+{
+	struct dump_named d = {table, chain, NULL, cb, data};
+	return nft_dump(s, NFT_MSG_GETRULE, family, dump_rules_build, dump_rules_cb, &d, err);
+}
+
+struct dump_sets {
+	const char *table;
+	int (*cb)(const char *name, void *data);
+	void *data;
+};
+
+static int dump_sets_cb(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	struct dump_sets *d = data;
+	cleanup_nftnl_set struct nftnl_set *s = nftnl_set_alloc();
+	const char *t, *name;
+
+	(void)idx;
+	if (!s || nftnl_set_nlmsg_parse(nlh, s) < 0)
+		return 0;
+	t = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	if (!t || !name || strcmp(t, d->table) != 0)
+		return 0;
+	return d->cb(name, d->data);
+}
+
+static void dump_sets_build(struct nlmsghdr *nlh, void *data)
+{
+	struct dump_sets *d = data;
+	cleanup_nftnl_set struct nftnl_set *s = nftnl_set_alloc();
+
+	/* the kernel filters a set dump on the table */
+	if (s && nftnl_set_set_str(s, NFTNL_SET_TABLE, d->table) == 0)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+}
+
+int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
+		  int (*cb)(const char *name, void *data), void *data, struct cni_error *err)
+{
+	struct dump_sets d = {table, cb, data};
+	return nft_dump(s, NFT_MSG_GETSET, family, dump_sets_build, dump_sets_cb, &d, err);
+}
