@@ -94,6 +94,15 @@ int cni_json_int(const cJSON *obj, const char *key, const char *what, long min, 
 int cni_json_object(const cJSON *obj, const char *key, const char *what, cJSON **out,
 		    struct cni_error *err);
 
+/* Walk the JSON array arr, which messages call `where`: each(item, "where[i]",
+ * data, err) for every item, stopping at the first failure. Absent or null is
+ * an empty list; anything else but an array is code 7 "<where><sep>must be
+ * <kind>", sep being ": " when colon is set, " " otherwise. */
+int cni_json_array_each(const cJSON *arr, const char *where, bool colon, const char *kind,
+			int (*each)(const cJSON *item, const char *what, void *data,
+				    struct cni_error *err),
+			void *data, struct cni_error *err);
+
 /* The list of valid attachments given to GC ("cni.dev/valid-attachments"). */
 struct cni_attachment {
 	const char *container_id;

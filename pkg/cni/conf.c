@@ -4,6 +4,7 @@
 #include "cni.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,5 +245,28 @@ int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out,
 	}
 	*out = steal_pointer(&arr);
 	*n = count;
+	return 0;
+}
+
+int cni_json_array_each(const cJSON *arr, const char *where, bool colon, const char *kind,
+			int (*each)(const cJSON *item, const char *what, void *data,
+				    struct cni_error *err),
+			void *data, struct cni_error *err)
+{
+	const cJSON *it;
+	size_t i = 0;
+
+	if (!arr || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s%smust be %s", where,
+				     colon ? ": " : " ", kind);
+	cJSON_ArrayForEach(it, arr)
+	{
+		char what[96];
+		snprintf(what, sizeof(what), "%s[%zu]", where, i++);
+		if (each(it, what, data, err) < 0)
+			return -1;
+	}
 	return 0;
 }

@@ -97,6 +97,16 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
  * the first message the kernel refused (errno in *kerrno if not NULL). */
 int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err);
 
+/* One try of a look-then-change exchange (GETs or dumps, then a batch);
+ * *kerr gets the errno of a refused batch. */
+typedef int (*nft_try_fn)(struct nft_sock *s, void *data, int *kerr, struct cni_error *err);
+#define NFT_ATTEMPTS 3
+/* Run try up to NFT_ATTEMPTS times, again only while the refusal's errno
+ * is one of again[] (0-terminated): a parallel writer changed what the try
+ * looked at. 0, or -1 with the last try's error. */
+int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
+	      struct cni_error *err);
+
 /* Dump: one request of type with NLM_F_DUMP, payload built by build();
  * returns 0, -ENOENT when the table/set/chain is absent, -EINTR when the
  * ruleset changed during the dump (start over), or -1 (err set). */
@@ -227,9 +237,6 @@ int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 /* Dump the rules of family/table/chain: cb(rule) each. As nft_dump(). */
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);
-
-/* Report ENOMEM from building messages. */
-int nft_oom(struct cni_error *err);
 
 /* Parse a rule's comment (NFTNL_UDATA_RULE_COMMENT) into buf ("" none). */
 void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size);

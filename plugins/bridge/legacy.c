@@ -31,7 +31,6 @@
 
 #define REF_NFT_TABLE "cni_plugins_masquerade"
 #define REF_NFT_CHAIN "masq_checks"
-#define ATTEMPTS 3
 
 struct handles {
 	uint64_t *v;
@@ -48,7 +47,7 @@ static int push(struct handles *h, uint64_t handle)
 		size_t cap = h->cap ? h->cap * 2 : 8;
 		uint64_t *nv = realloc(h->v, cap * sizeof(*nv));
 		if (!nv)
-			return nft_oom(h->err);
+			return cni_error_oom(h->err);
 		h->v = nv;
 		h->cap = cap;
 	}
@@ -105,9 +104,14 @@ static int dump_matching(struct nft_sock *s, uint16_t family, const char *table,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int legacy_once(struct nft_sock *s, const char *network, const char *cid, const char *ifname,
-		       const char *chain, int *kerr, struct cni_error *err)
+struct legacy_req {
+	const char *network, *cid, *ifname, *chain;
+};
+
+static int legacy_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	const struct legacy_req *lq = data;
+	const char *network = lq->network, *cid = lq->cid, *ifname = lq->ifname, *chain = lq->chain;
 	static const uint16_t ipt_fams[2] = {NFPROTO_IPV4, NFPROTO_IPV6};
 	cleanup_nft_msgs struct nft_msgs q = {0};
 	cleanup_nft_msgs struct nft_msgs m = {0};
@@ -120,7 +124,7 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 	if (nft_put_get_chain(&q, NFPROTO_IPV4, "nat", chain) < 0 ||
 	    nft_put_get_chain(&q, NFPROTO_IPV6, "nat", chain) < 0 ||
 	    nft_put_get_chain(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (nft_msgs_request(s, &q, NULL, NULL, res, err) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++)
@@ -137,13 +141,13 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 		for (size_t k = 0; rc == 0 && k < h.n; k++)
 			if (nft_put_del_rule(&m, ipt_fams[i], "nat", "POSTROUTING", h.v[k], chain) <
 			    0)
-				rc = nft_oom(err);
+				rc = cni_error_oom(err);
 		free(h.v);
 		if (rc < 0)
 			goto dump_failed;
 		if (nft_put_flush_chain(&m, ipt_fams[i], "nat", chain) < 0 ||
 		    nft_put_del_chain(&m, ipt_fams[i], "nat", chain) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	if (res[2] == 0) {
 		struct handles h = {.err = err, .network = network, .cid = cid, .ifname = ifname};
@@ -152,7 +156,7 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 		for (size_t k = 0; rc == 0 && k < h.n; k++)
 			if (nft_put_del_rule(&m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, h.v[k],
 					     "reference masquerade") < 0)
-				rc = nft_oom(err);
+				rc = cni_error_oom(err);
 		free(h.v);
 		if (rc < 0)
 			goto dump_failed;
@@ -172,23 +176,19 @@ int nft_legacy_masq_del(const char *network, const char *container_id, const cha
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char chain[29];
-	int kerr = 0;
+	struct legacy_req lq;
 
 	if (!network || !container_id || !container_id[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "legacy masquerade: missing owner");
 	if (!ifname)
 		ifname = "";
 	nft_legacy_chain_name(network, container_id, chain);
+	lq = (struct legacy_req){network, container_id, ifname, chain};
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (legacy_once(&s, network, container_id, ifname, chain, &kerr, err) == 0)
-			return 0;
-		/* ENOENT: a parallel DEL removed it first; EBUSY: a rule
-		 * jumping there appeared after our dump */
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR && kerr != EBUSY))
-			return cni_error_wrap(err, "removing the reference's masquerade (%s)",
-					      chain);
-		cni_error_clear(err);
-	}
+	/* ENOENT: a parallel DEL removed it first; EBUSY: a rule jumping
+	 * there appeared after our dump */
+	if (nft_retry(&s, legacy_once, &lq, (const int[]){ENOENT, EINTR, EBUSY, 0}, err) < 0)
+		return cni_error_wrap(err, "removing the reference's masquerade (%s)", chain);
+	return 0;
 }

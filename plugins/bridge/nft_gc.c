@@ -18,8 +18,6 @@
 
 #include "util/cleanup.h"
 
-#define ATTEMPTS 3
-
 struct gc {
 	const char *network;
 	char **valid; /* owner strings, sorted */
@@ -41,8 +39,9 @@ static bool stale(const struct nft_elem *e, void *data)
 	return !bsearch(&key, g->valid, g->n, sizeof(char *), cmp_str);
 }
 
-static int gc_once(struct nft_sock *s, struct gc *g, int *kerr, struct cni_error *err)
+static int gc_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	struct gc *g = data;
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	int rc;
 
@@ -65,14 +64,13 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 	cleanup_free char **owners = NULL;
 	cleanup_free char *pool = NULL;
 	struct gc g = {network, NULL, 0};
-	int kerr = 0;
 
 	if (!network || !network[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "nftables gc: no network");
 	owners = calloc(n ? n : 1, sizeof(char *));
 	pool = malloc((n ? n : 1) * (NFT_OWNER_MAX + 1));
 	if (!owners || !pool)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	for (size_t i = 0; i < n; i++) {
 		if (!valid[i].container_id || !valid[i].ifname)
 			continue;
@@ -85,11 +83,7 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (gc_once(&s, &g, &kerr, err) == 0)
-			return 0;
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR))
-			return cni_error_wrap(err, "nftables gc of network %s", network);
-		cni_error_clear(err);
-	}
+	if (nft_retry(&s, gc_once, &g, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+		return cni_error_wrap(err, "nftables gc of network %s", network);
+	return 0;
 }

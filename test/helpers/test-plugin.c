@@ -60,7 +60,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *conf,
 	if (r->n_interfaces == 0) {
 		int idx = cni_result_add_interface(r, env->ifname, "02:00:00:00:00:01", env->netns);
 		if (idx < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		for (size_t i = 0; i < r->n_ips; i++)
 			r->ips[i].interface = idx;
 	}
