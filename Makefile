@@ -48,6 +48,10 @@ LIBCNI     := $(BUILD)/libcni.a
 LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
+# Unit tests that simulate kills (test/unit/killpoint.h) wrap these calls.
+KILLPOINT_CALLS := write pwrite ftruncate fsync linkat unlinkat renameat futimens mkdirat openat
+KILLPOINT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,\
+		   $(shell grep -l '"killpoint.h"' $(UNIT_SRC) /dev/null))
 TESTIPAM   := $(BIN)/test-ipam
 
 # keep unit-test objects (they are intermediates of a pattern rule)
@@ -93,9 +97,10 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(KILLPOINT_BINS): TEST_LDFLAGS := $(foreach c,$(KILLPOINT_CALLS),-Wl,--wrap=$(c))
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 test: 
 	bash scripts/install-deps.sh test

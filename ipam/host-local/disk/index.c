@@ -586,7 +586,7 @@ static int collect_cb(void *ctx, const char *name, const struct ip_addr *ip, con
 	struct entry *e;
 
 	if (keylen == 0)
-		return 0; /* empty or torn: nobody's (taken until GC) */
+		return 0; /* torn or huge: nobody's (see store.h) */
 	if (es->n == es->cap) {
 		size_t cap = es->cap ? es->cap * 2 : 64;
 		if (!(e = realloc(es->e, cap * sizeof(*e))))
