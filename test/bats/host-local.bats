@@ -495,10 +495,13 @@ EOF
 	done
 	[ -d "$ND/.cni-c-index" ]
 	stamp=$(cat "$ND/.cni-c-index/stamp")
-	# the stamp pins the directory's mtime
-	read -r _ _ ino sec nsec <<<"$stamp"
+	# the stamp names this boot and pins the directory's mtime and ctime
+	read -r _ _ boot ino sec nsec csec cnsec <<<"$stamp"
+	[ "$boot" = "$(cat /proc/sys/kernel/random/boot_id)" ]
 	[ "$((10#$ino))" = "$(stat -c %i "$ND")" ]
 	[ "$((10#$sec))" = "$(stat -c %Y "$ND")" ]
+	[ "$((10#$csec))" = "$(stat -c %Z "$ND")" ]
+	[ "$((10#$csec))" -gt "$((10#$sec))" ]
 	grep -rqx "$(printf 'c2\r\neth0' | od -An -tx1 | tr -d ' \n') 10.77.0.3" "$ND/.cni-c-index"
 	# a change behind our back (here: by hand) is noticed and rescanned
 	rm "$ND/10.77.0.3"
