@@ -174,6 +174,7 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	cleanup_owner struct owner o = {0};
 	cleanup_free int *assign = NULL;
 	cleanup_free struct ip_addr *got = NULL, *held = NULL;
+	cleanup_free char *printed = NULL;
 	char name[IP_ADDR_STRLEN];
 	size_t n_got = 0, n_held = 0;
 
@@ -202,6 +203,12 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		cni_error_oom(err);
 		goto fail;
 	}
+	/* Our caller prints r in the config's version (the skeleton, or the
+	 * bridge running us in-process). A result that version cannot express
+	 * (two IPv4 range sets in 0.2.0) fails the ADD here, where what it
+	 * reserved can still be released. */
+	if (!(printed = cni_result_print(r, conf->cni_version, err)))
+		goto fail;
 	if (hl_index_commit(&ix, err) < 0)
 		goto fail;
 	*result = steal_pointer(&r);

@@ -435,6 +435,19 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	assert_output $'10.77.0.2\n10.77.0.3'
 }
 
+@test "ADD: a result the config's version cannot express fails and reserves nothing" {
+	# 0.2.0: a route needs an address of its family (the reference drops it)
+	hl ADD "$(conf 0.2.0 '{"ranges":[[{"subnet":"10.77.0.0/24"}]],"routes":[{"dst":"::/0"}]}')"
+	assert_cni_error 7
+	assert_output --partial "route to ::/0 has no IPv6 address to go with in cniVersion 0.2.0"
+	run reservations
+	assert_output ""
+	hl ADD "$(conf 0.2.0 '{"ranges":[[{"subnet":"10.77.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}]}')"
+	assert_success
+	run reservations
+	assert_output "10.77.0.3"
+}
+
 @test "config errors are code 7 and name the field" {
 	while IFS='|' read -r ipam want; do
 		hl ADD "$(conf 1.0.0 "$ipam")"

@@ -3,7 +3,9 @@
  * Simulated SIGKILLs for crash-consistency unit tests.
  *
  * A test binary that includes this header (exactly one file) is linked with
- * -Wl,--wrap=<call> for every call below (the Makefile's KILLPOINT_WRAP):
+ * -Wl,--wrap=<call> for every call below (the Makefile reads this line:
+ * LDWRAP: write pwrite ftruncate fsync linkat unlinkat renameat futimens mkdirat openat
+ * ):
  * each such call made by the code under test, or by the test, first counts
  * down, and at zero the process _exits on the spot, as if it had been
  * SIGKILLed right before that call: no cleanup, no further write. Every
