@@ -45,6 +45,34 @@ count_fate() {
 	esac
 }
 
+# median_add_us FN I: the median, in us, of 5 ADDs by FN of container I
+# (each followed by its DEL)
+median_add_us() {
+	local i t0 t us=()
+	for i in 1 2 3 4 5; do
+		t0=$EPOCHREALTIME
+		"$1" ADD "$2" >/dev/null || fail "$1 ADD to time it"
+		t=$EPOCHREALTIME
+		us+=("$((${t/./} - ${t0/./}))")
+		"$1" DEL "$2" >/dev/null || fail "$1 DEL to time it"
+	done
+	echo "# $1 ADD: ${us[*]} us" >&3
+	printf '%s\n' "${us[@]}" | sort -n | sed -n 3p
+}
+
+# all_at_once CMD WHAT: the bridge's CMD for every container in parallel,
+# as a runtime does it; each must succeed (output in $D/CMD-I.out)
+all_at_once() {
+	local i pids=()
+	for i in $(seq 1 $N); do
+		plugin "$1" "$i" >"$D/$1-$i.out" 2>&1 &
+		pids[i]=$!
+	done
+	for i in $(seq 1 $N); do
+		wait "${pids[i]}" || fail "$2: $1 $i failed: $(cat "$D/$1-$i.out")"
+	done
+}
+
 cns_path() { printf '/var/run/netns/cni-test-c%s-k%s' "$TAG" "$1"; }
 storm_cid() { printf 'kill-%s-%s' "$TAG" "$1"; }
 
@@ -70,19 +98,12 @@ assert_all_gone() {
 }
 
 @test "kill storm: SIGKILLed ADDs, DEL of each, ADD again: nothing leaks" {
-	local r i t0 t ms=() add_ms killed=0 done=0 delay addrs
-	# one ADD's duration here (median of 5, a container of its own)
+	local r i add_ms killed=0 done=0 delay addrs
+	# one ADD's duration here, on a container of its own network
 	NET=kill-$TAG-m BR=kbr$TAG-m
 	CONF=$(br_conf '.ipMasq = true | .macspoofchk = true')
-	for i in 1 2 3 4 5; do
-		t0=$EPOCHREALTIME
-		plugin ADD 1 >/dev/null || fail "ADD to measure: $?"
-		t=$EPOCHREALTIME
-		ms+=("$(((${t/./} - ${t0/./}) / 1000))")
-		plugin DEL 1 || fail "DEL to measure"
-	done
-	add_ms=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 3p)
-	echo "# an ADD takes ${add_ms} ms here (median of ${ms[*]}); kills spread over 0-$((add_ms * 6 / 5)) ms" >&3
+	add_ms=$(($(median_add_us plugin 1) / 1000))
+	echo "# an ADD takes ${add_ms} ms here; kills spread over 0-$((add_ms * 6 / 5)) ms" >&3
 
 	for r in $(seq 1 $ROUNDS); do
 		# a fresh bridge and network; its first ADD is not killed (a bridge
@@ -99,34 +120,16 @@ assert_all_gone() {
 			count_fate $! "$delay"
 		done
 		# the runtime's DEL of each, all at once
-		for i in $(seq 1 $N); do
-			plugin DEL "$i" >"$D/del-$i.out" 2>&1 &
-			eval "pid_$i=$!"
-		done
-		for i in $(seq 1 $N); do
-			eval "wait \$pid_$i" || fail "round $r: DEL $i failed: $(cat "$D/del-$i.out")"
-		done
+		all_at_once DEL "round $r"
 		CID=pin-$TAG br_run DEL "$CONF"
 		assert_success
 		assert_all_gone "round $r, after DEL"
 		# everyone again, all at once: all succeed, each with its own address
-		for i in $(seq 1 $N); do
-			plugin ADD "$i" >"$D/add-$i.out" 2>&1 &
-			eval "pid_$i=$!"
-		done
-		for i in $(seq 1 $N); do
-			eval "wait \$pid_$i" || fail "round $r: re-ADD $i failed: $(cat "$D/add-$i.out")"
-		done
-		addrs=$(for i in $(seq 1 $N); do jq -r '.ips[0].address' "$D/add-$i.out"; done | sort)
+		all_at_once ADD "round $r, again"
+		addrs=$(for i in $(seq 1 $N); do jq -r '.ips[0].address' "$D/ADD-$i.out"; done | sort)
 		[ "$(uniq <<<"$addrs" | wc -l)" -eq $N ] || fail "round $r: addresses not distinct: $addrs"
 		[ "$(reservations | wc -l)" -eq $N ] || fail "round $r: reservations: $(reservations)"
-		for i in $(seq 1 $N); do
-			plugin DEL "$i" >"$D/del-$i.out" 2>&1 &
-			eval "pid_$i=$!"
-		done
-		for i in $(seq 1 $N); do
-			eval "wait \$pid_$i" || fail "round $r: final DEL $i failed: $(cat "$D/del-$i.out")"
-		done
+		all_at_once DEL "round $r, at the end"
 		assert_all_gone "round $r, at the end"
 	done
 	echo "# $((N * ROUNDS)) ADDs: $killed killed, $done completed before their kill" >&3
@@ -142,20 +145,13 @@ hl() {
 }
 
 @test "kill storm: host-local alone, killed at every point of its ADD, leaks nothing" {
-	local i t0 t ms=() add_us killed=0 done=0 delay n=150 addrs
+	local i add_us killed=0 done=0 delay n=150 addrs
 	NET=hlkill-$TAG
 	HLCONF=$(jq -nc --arg n "$NET" --arg d "$IPAMDIR" \
 		'{cniVersion: "1.0.0", name: $n, type: "bridge",
 		  ipam: {type: "host-local", subnet: "10.89.0.0/24", dataDir: $d}}')
-	for i in 1 2 3 4 5; do
-		t0=$EPOCHREALTIME
-		hl ADD 0 >/dev/null || fail "ADD to measure"
-		t=$EPOCHREALTIME
-		ms+=("$((${t/./} - ${t0/./}))")
-		hl DEL 0 || fail "DEL to measure"
-	done
-	add_us=$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 3p)
-	echo "# a host-local ADD takes ${add_us} us here (median of ${ms[*]})" >&3
+	add_us=$(median_add_us hl 0)
+	echo "# a host-local ADD takes ${add_us} us here" >&3
 	for i in $(seq 1 $n); do
 		delay=$(awk -v i="$i" -v n=$n -v us="$add_us" 'BEGIN { printf "%.6f", (i - 1) / n * us * 1.2 / 1e6 }')
 		EXEC=exec hl ADD "$i" >/dev/null 2>&1 &

@@ -218,10 +218,15 @@ static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct
 	cleanup_close int fd = -1;
 	int e;
 
-	if (drop_temp(s, err) < 0)
-		return -1;
 	fd = openat(s->dirfd, HL_STORE_TEMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a killed writer */
+		if (drop_temp(s, err) < 0)
+			return -1;
+		fd = openat(s->dirfd, HL_STORE_TEMP,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
 					   HL_STORE_TEMP);
