@@ -121,6 +121,7 @@ test:
 	$(MAKE) test-unit test-bats
 
 test-unit: all $(UNIT_BINS)
+	@bash scripts/check-layout.sh
 	@CNI_TEST_BIN=$(abspath $(BIN)) bash scripts/run-unit.sh $(UNIT_BINS)
 
 test-bats: all
