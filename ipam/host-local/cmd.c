@@ -205,8 +205,8 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	}
 	/* Our caller prints r in the config's version (the skeleton, or the
 	 * bridge running us in-process). A result that version cannot express
-	 * (two IPv4 range sets in 0.2.0) fails the ADD here, where what it
-	 * reserved can still be released. */
+	 * (in 0.2.0, a route of a family with no address) fails the ADD here,
+	 * where what it reserved can still be released. */
 	if (!(printed = cni_result_print(r, conf->cni_version, err)))
 		goto fail;
 	if (hl_index_commit(&ix, err) < 0)

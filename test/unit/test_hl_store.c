@@ -424,7 +424,7 @@ static void test_torn_files_are_reclaimed(void **state)
 			assert_memory_equal(key, files[i].data, files[i].len);
 	}
 	for (int i = 9; i <= 11; i++) {
-		char name[16];
+		char name[24];
 		snprintf(name, sizeof(name), "10.0.0.%d", i);
 		assert_int_equal(hl_store_is_torn(&s, name), i == 11 ? 0 : -1);
 		ip = A(name);

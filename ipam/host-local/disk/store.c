@@ -191,7 +191,7 @@ int hl_store_is_torn(struct hl_store *s, const char *name)
 
 /* The temporary a reservation is written to before it takes its name. One
  * name is enough: only the lock holder writes it. */
-static int drop_temp(struct hl_store *s, struct cni_error *err)
+int hl_store_drop_temp(struct hl_store *s, struct cni_error *err)
 {
 	struct stat st;
 
@@ -207,11 +207,6 @@ static int drop_temp(struct hl_store *s, struct cni_error *err)
 	return 0;
 }
 
-int hl_store_drop_temp(struct hl_store *s, struct cni_error *err)
-{
-	return drop_temp(s, err);
-}
-
 /* The temporary holding exactly key. */
 static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct cni_error *err)
 {
@@ -222,7 +217,7 @@ static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct
 		    0644);
 	if (fd < 0 && errno == EEXIST) {
 		/* left by a killed writer */
-		if (drop_temp(s, err) < 0)
+		if (hl_store_drop_temp(s, err) < 0)
 			return -1;
 		fd = openat(s->dirfd, HL_STORE_TEMP,
 			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
