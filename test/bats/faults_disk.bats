@@ -43,7 +43,7 @@ add2() { CID=ctr2-$TAG NETNS_PATH=$CNS1 br_run "$@"; }
 assert_second_clean() {
 	run ip -n "${CNS[1]}" -o link show eth0
 	assert_failure
-	run bash -c "ip -n '$HOSTNS' -o link show master '$BR' | grep -c veth"
+	run bash -c "ip -n '$HOSTNS' -o link show master '$BR' 2>/dev/null | grep -c veth"
 	assert_output 1 # the first container's only
 	run reservations
 	assert_output "10.88.0.2"
