@@ -92,7 +92,8 @@ char *nft_legacy_chain_name(const char *network, const char *cid, char buf[29]);
 char *nft_legacy_comment_prefix(const char *network, const char *cid, const char *ifname,
 				char buf[34]);
 /* Does a comment of the reference's nftables backend belong to this
- * container? (hash prefix, or liberally: mentions both network and ID) */
+ * container? It starts with the full 33-character hash prefix (as the
+ * reference matches it). */
 bool nft_legacy_comment_match(const char *comment, const char *network, const char *cid,
 			      const char *ifname);
 
