@@ -196,6 +196,32 @@ ref_nft_rule() {
 	assert_output "10.88.0.2"
 }
 
+@test "nft: GC without cni.dev/valid-attachments is code 7 and removes nothing; [] removes all" {
+	local conf before
+	CNIVER=1.1.0
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true')
+	br_run ADD "$conf"
+	assert_success
+	before=$(hnft list ruleset)
+	br_run GC "$conf"
+	assert_cni_error 7
+	assert_output --partial "cni.dev/valid-attachments"
+	assert_equal "$(hnft list ruleset)" "$before"
+	run reservations
+	assert_output "10.88.0.2"
+	# the same for an L2 network (no IPAM to refuse it first)
+	br_run GC "$(br_conf '.ipam = {} | .macspoofchk = true')"
+	assert_cni_error 7
+	assert_equal "$(hnft list ruleset)" "$before"
+	# [] is an answer: nothing is valid any more
+	br_run GC "$(jq -c '."cni.dev/valid-attachments" = []' <<<"$conf")"
+	assert_success
+	run hnft list ruleset
+	refute_output --partial "$CID"
+	run reservations
+	assert_output ""
+}
+
 @test "nft: STATUS asks the IPAM plugin" {
 	CNIVER=1.1.0
 	br_run STATUS "$(br_conf)"
