@@ -210,6 +210,39 @@ int nft_dump_elems(struct nft_sock *s, uint16_t family, const char *table, const
 	return nft_dump(s, NFT_MSG_GETSETELEM, family, dump_elems_build, dump_elems_cb, &d, err);
 }
 
+struct peek {
+	int (*cb)(const struct nft_elem *e, void *data);
+	void *data;
+	bool stopped;
+};
+
+static int peek_cb(const struct nft_elem *e, void *data)
+{
+	struct peek *p = data;
+	int rc = p->cb(e, p->data);
+
+	if (rc > 0)
+		p->stopped = true;
+	return rc > 0 ? -1 : rc;
+}
+
+int nft_peek_elems(uint16_t family, const char *table, const char *set,
+		   int (*cb)(const struct nft_elem *e, void *data), void *data,
+		   struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	struct peek p = {cb, data, false};
+	int rc;
+
+	/* a socket of its own: the rest of the dump is left unread with it */
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	rc = nft_dump_elems(&s, family, table, set, peek_cb, &p, err);
+	if (p.stopped)
+		return 1;
+	return rc;
+}
+
 /* The elements of one set that keep() accepts, collected by a dump. */
 struct collect {
 	struct nft_elem *v;
