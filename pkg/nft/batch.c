@@ -423,7 +423,7 @@ int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: dump request");
 	for (;;) {
-		ssize_t r = recv(fd, s->rbuf, RBUF_SIZE, 0);
+		ssize_t r = recv(fd, s->rbuf, s->dump_len ? s->dump_len : RBUF_SIZE, 0);
 		int n;
 
 		if (r < 0) {

@@ -47,6 +47,8 @@ struct nft_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	char *rbuf;
+	size_t dump_len; /* a dump's read size; 0: the largest (the kernel
+			    fills its dump parts up to what we last read) */
 };
 
 int nft_sock_open(struct nft_sock *s, struct cni_error *err);
@@ -229,8 +231,9 @@ int nft_dump_elems(struct nft_sock *s, uint16_t family, const char *table, const
 int nft_collect_elems(struct nft_sock *s, uint16_t family, const char *table, const char *set,
 		      bool (*keep)(const struct nft_elem *e, void *data), void *data,
 		      struct nft_elem **out, size_t *n, struct cni_error *err);
-/* Read the first elements of table/set only: cb per element until it
- * returns 1 (stop; the rest is never read), or < 0 (error, err is cb's).
+/* Read the first elements of table/set only: cb per element (its key
+ * alone: no data, no owner) until it returns 1 (stop; the rest is never
+ * read), or < 0 (error, err is cb's).
  * On a socket of its own, so the cost is bounded whatever the set holds.
  * 1 stopped, 0 every element seen, -ENOENT, -EINTR (start over) or -1. */
 int nft_peek_elems(uint16_t family, const char *table, const char *set,
