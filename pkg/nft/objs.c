@@ -173,21 +173,6 @@ int nft_put_set_excl(struct nft_msgs *m, uint16_t family, const char *table,
 	return put_set(m, NLM_F_CREATE | NLM_F_EXCL, family, table, def);
 }
 
-int nft_put_del_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
-{
-	cleanup_nftnl_set struct nftnl_set *s = nft_set_named(table, name);
-	struct nlmsghdr *nlh;
-
-	if (!s)
-		return -1;
-	nlh = nft_msgs_add(m, NFT_MSG_DELSET, family, 0, MSG_ROOM, "delete set %s %s %s",
-			   nft_family_name(family), table, name);
-	if (!nlh)
-		return -1;
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	return 0;
-}
-
 int nft_put_get_gen(struct nft_msgs *m)
 {
 	return nft_msgs_add(m, NFT_MSG_GETGEN, AF_UNSPEC, 0, 0, "get the ruleset generation") ? 0
@@ -214,19 +199,31 @@ int nft_parse_gen(const struct nlmsghdr *nlh, uint32_t *genid)
 	return 0;
 }
 
-int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+/* A message naming a set only (GET, DEL). */
+static int put_set_named(struct nft_msgs *m, uint16_t type, const char *verb, uint16_t family,
+			 const char *table, const char *name)
 {
 	cleanup_nftnl_set struct nftnl_set *s = nft_set_named(table, name);
 	struct nlmsghdr *nlh;
 
 	if (!s)
 		return -1;
-	nlh = nft_msgs_add(m, NFT_MSG_GETSET, family, 0, MSG_ROOM, "get set %s %s %s",
+	nlh = nft_msgs_add(m, type, family, 0, MSG_ROOM, "%s set %s %s %s", verb,
 			   nft_family_name(family), table, name);
 	if (!nlh)
 		return -1;
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	return 0;
+}
+
+int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+{
+	return put_set_named(m, NFT_MSG_GETSET, "get", family, table, name);
+}
+
+int nft_put_del_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+{
+	return put_set_named(m, NFT_MSG_DELSET, "delete", family, table, name);
 }
 
 int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what)
