@@ -165,7 +165,7 @@ assert_container_clean() {
 	assert_output --partial "no IP addresses available"
 	run ip -n "${CNS[1]}" link show eth0
 	assert_failure
-	run bash -c "ip -n $HOSTNS -o link show master $BR | wc -l"
+	run bash -c "ip -n $HOSTNS -o link show master $BR 2>/dev/null | wc -l"
 	assert_output 1
 	run reservations
 	assert_output "10.88.0.2"
