@@ -416,17 +416,24 @@ int cni_delegate_add(const char *type, const struct cni_env *env, const struct c
 static int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
 				   struct cni_result **result, struct cni_error *err)
 {
-	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
 	cleanup_free char *out = NULL;
-	const char *type = job->type;
 
 	*result = NULL;
 	if (cni_delegate_finish(job, &out, err) < 0)
 		return -1;
-	if (cni_result_parse(out, conf->cni_version, result, &perr) < 0) {
+	return cni_delegate_parse_result(job->type, out, conf->cni_version, result, err);
+}
+
+int cni_delegate_parse_result(const char *type, const char *out, const char *version,
+			      struct cni_result **result, struct cni_error *err)
+{
+	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
+
+	*result = NULL;
+	if (cni_result_parse(out, version, result, &perr) < 0) {
 		cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s returned an invalid result: %s",
 			      type, perr.msg ? perr.msg : "");
-		set_output_details(err, out, strlen(out));
+		set_output_details(err, out, out ? strlen(out) : 0);
 		return -1;
 	}
 	return 0;

@@ -16,7 +16,6 @@
 
 #include "util/cleanup.h"
 #include "container.h"
-#include "cni/delegate.h"
 #include "ipam.h"
 #include "ns/netns.h"
 #include "nftables.h"

@@ -14,7 +14,7 @@
 #include <linux/if.h>
 
 #include "util/cleanup.h"
-#include "cni/delegate.h"
+#include "ipam.h"
 #include "nftables.h"
 #include "ns/netns.h"
 
@@ -245,7 +245,7 @@ static int do_check(const struct cni_env *env, const struct cni_conf *conf, cons
 	fd = netns_open(env->netns, err);
 	if (fd < 0)
 		return -1;
-	if (c->ipam_type && cni_delegate_cmd(c->ipam_type, CNI_CMD_CHECK, env, conf, err) < 0)
+	if (c->ipam_type && br_ipam_cmd(c->ipam_type, CNI_CMD_CHECK, env, conf, err) < 0)
 		return -1;
 	if (!conf->prev_result)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");

@@ -12,7 +12,6 @@
 
 #include "util/async.h"
 #include "util/cleanup.h"
-#include "cni/delegate.h"
 #include "ipam.h"
 #include "ns/netns.h"
 #include "nftables.h"
