@@ -3,6 +3,9 @@
 #   make            build bin/bridge and bin/host-local
 #   make test       install what is missing, build, run every test
 #   make test-san   the same suite against an ASan+UBSan build
+#   make FAULT=1    the fault-injection build (build-fault/, bin-fault/; with
+#                   SAN=1: build-san-fault/, bin-san-fault/): see pkg/util/fault.h
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (test/fuzz/)
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
@@ -10,6 +13,7 @@
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 SAN         ?= 0
+FAULT       ?= 0
 
 PKGS      := libcjson libmnl libnftnl
 
@@ -27,14 +31,27 @@ SANLD     :=
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 endif
 
+# Fault injection is a test-only build of its own: the release objects and
+# binaries never see CNI_FAULT_INJECTION, nor pkg/util/fault.c.
+ifeq ($(FAULT),1)
+BUILD     := $(BUILD)-fault
+BIN       := $(BIN)-fault
+FAULTDEF  := -DCNI_FAULT_INJECTION
+else
+FAULTDEF  :=
+endif
+
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) $(FAULTDEF) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
+ifneq ($(FAULT),1)
+PKG_SRC    := $(filter-out pkg/util/fault.c,$(PKG_SRC))
+endif
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
@@ -53,8 +70,10 @@ TESTIPAM   := $(BIN)/test-ipam
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-bats test-san demo bench install clean format
+.PHONY: all plugins deps test test-unit test-bats test-san demo bench install clean format
 all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+# just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
+plugins: deps $(BIN)/bridge $(BIN)/host-local
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -97,9 +116,10 @@ $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-test: 
+test:
 	bash scripts/install-deps.sh test
 	$(MAKE) all
+	$(MAKE) FAULT=1 plugins
 	$(MAKE) test-unit test-bats
 
 test-unit: all $(UNIT_BINS)
@@ -111,6 +131,7 @@ test-bats: all
 test-san:
 	bash scripts/install-deps.sh test
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=1 FAULT=1 plugins
 	$(MAKE) SAN=1 test-unit test-bats
 
 demo:
@@ -131,6 +152,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san bin bin-san
+	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san bin-fault bin-san-fault
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
