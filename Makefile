@@ -5,7 +5,9 @@
 #   make test-san   the same suite against an ASan+UBSan build
 #   make FAULT=1    the fault-injection build (build-fault/, bin-fault/; with
 #                   SAN=1: build-san-fault/, bin-san-fault/): see pkg/util/fault.h
-#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (test/fuzz/)
+#   make fuzz       every libFuzzer target (test/fuzz/) for FUZZ_SECONDS each
+#                   (default 60) under ASan+UBSan, built with clang in build-fuzz/
+#   make fuzz-ci    the same for 20 s each (what CI runs)
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
@@ -55,6 +57,7 @@ endif
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard test/fuzz/fuzz_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
 BR_LIB_SRC := $(filter-out plugins/bridge/main.c,$(BRIDGE_SRC))
@@ -66,12 +69,17 @@ LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
+# each fuzz target linked with a plain main that runs its corpus once
+# (test/bats/fuzz_corpus.bats): the seeds and kept crashes as regressions
+REPLAY_BINS := $(patsubst test/fuzz/%.c,$(BIN)/fuzz/%,$(FUZZ_SRC))
 
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all plugins deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+.PHONY: all plugins deps test test-unit test-bats test-san demo bench install clean format \
+	fuzz fuzz-ci fuzz-build
+all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl \
+	$(REPLAY_BINS)
 # just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
 plugins: deps $(BIN)/bridge $(BIN)/host-local
 
@@ -112,6 +120,10 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBBR) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
@@ -148,10 +160,36 @@ install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
 	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(DESTDIR)$(CNI_BIN_DIR)/
 
+# libFuzzer: clang, ASan+UBSan, every library object instrumented.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=gnu11 -pthread -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link $(WARN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+FUZZ_LIB_SRC := $(PKG_SRC) $(HL_LIB_SRC) $(BR_LIB_SRC)
+FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/libfuzz.a: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzz.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+fuzz:
+	bash scripts/install-deps.sh fuzz
+	$(MAKE) fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san bin-fault bin-san-fault
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_DIR) -name '*.d' 2>/dev/null)

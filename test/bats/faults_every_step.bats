@@ -21,6 +21,8 @@ load bridge_lib
 
 : "${CNI_FAULT_BIN:=${CNI_TEST_BIN}-fault}"
 MAX_STEPS=200
+# an index bucket with no owner in it
+EMPTY_BUCKET=$(printf 'cni-c-index bucket 1\n' | md5sum | cut -d' ' -f1)
 
 setup() {
 	[ -x "$CNI_FAULT_BIN/bridge" ] && [ -x "$CNI_FAULT_BIN/host-local" ] ||
@@ -57,48 +59,40 @@ frun() {
 # routes (the kernel adds them a while after a link comes up; they go with
 # their link, which is compared).
 snap() {
-	local f
 	env -i CNI_COMMAND=CHECK CNI_CONTAINERID="ctr-res-$TAG" CNI_NETNS="$RES_NSP" \
 		CNI_IFNAME=eth0 CNI_PATH="$CNI_FAULT_BIN" "$CNI_FAULT_BIN/host-local" \
 		<<<"$CONF" >"$D/hl-check" || fail "host-local CHECK: $(cat "$D/hl-check")"
-	echo "## host links"
-	ip -n "$HOSTNS" -d -j link show | jq -c '.[] | {ifname, kind: .linkinfo.info_kind,
-		master, address, mtu, flags: (.flags - ["LOWER_UP"])}' | LC_ALL=C sort
-	echo "## host addresses"
-	ip -n "$HOSTNS" -j addr show | jq -r '.[] | .ifname as $i | .addr_info[] |
-		select(.local | startswith("fe80:") | not) | "\($i) \(.local)/\(.prefixlen)"' |
-		LC_ALL=C sort
-	echo "## host routes"
 	{
-		ip -n "$HOSTNS" -4 -j route show table all
+		printf 'link show\naddress show\nroute show table all\n' |
+			ip -n "$HOSTNS" -d -j -batch -
 		ip -n "$HOSTNS" -6 -j route show table all
-	} | jq -c '.[] | select(.dst | startswith("fe80:") | not) | del(.expires)' | LC_ALL=C sort
+	} | jq -r -s '
+		def ll: type == "string" and startswith("fe80:");
+		"## host links", (.[0][] | {ifname, kind: .linkinfo.info_kind, master, address,
+			mtu, flags: (.flags - ["LOWER_UP"])} | tojson),
+		"## host addresses", ([.[1][] | .ifname as $i | .addr_info[] | select(.local | ll | not) |
+			"\($i) \(.local)/\(.prefixlen)"] | sort[]),
+		"## host routes", ([.[2][], .[3][] | select(.dst | ll | not) | del(.expires) | tojson] |
+			sort[])'
 	echo "## nftables"
 	ip netns exec "$HOSTNS" nft list ruleset
 	echo "## container"
-	ip -n "$CTR_NS" -o addr show | awk '$4 !~ /^fe80:/ {print $2, $4}'
-	ip -n "$CTR_NS" -o link show | awk -F': ' '{print $2}'
+	ip -n "$CTR_NS" -br addr show | awk '{ printf "%s", $1; for (i = 3; i <= NF; i++)
+		if ($i !~ /^fe80:/) printf " %s", $i; print "" }'
 	echo "## store"
-	(cd "$IPAMDIR" && find . ! -type d | LC_ALL=C sort) | while read -r f; do
-		case $f in
-		*/.cni-c-index/stamp) continue ;;
-		*/last_reserved_ip.*)
-			echo "$f"
-			continue
-			;;
-		*/.cni-c-index/b*)
-			[ "$(cat "$IPAMDIR/$f")" = "cni-c-index bucket 1" ] && continue
-			;;
-		esac
-		printf '%s: %s\n' "$f" "$(cat -v "$IPAMDIR/$f")"
-	done
+	(cd "$IPAMDIR" && find . ! -type d -exec md5sum {} +) | awk -v empty="$EMPTY_BUCKET" '
+		$2 ~ /\/\.cni-c-index\/stamp$/ { next }
+		$2 ~ /\/last_reserved_ip\.[0-9]+$/ { print $2; next }
+		$2 ~ /\/\.cni-c-index\/b[0-9a-f]+$/ && $1 == empty { next }
+		{ print $2, $1 }' | LC_ALL=C sort
 }
 
 # the host is as snap saved it in $D/base; $1 says after what
 assert_as_before() {
 	snap >"$D/now"
-	diff -u "$D/base" "$D/now" >"$D/diff" || fail "$(printf '%s: the host changed:\n%s\n\nstderr: %s' \
-		"$1" "$(cat "$D/diff")" "$stderr")"
+	diff -u "$D/base" "$D/now" >"$D/diff" ||
+		fail "$(printf '%s: the host changed:\n%s\n\nstderr: %s\nstore now:\n%s' "$1" \
+			"$(cat "$D/diff")" "$stderr" "$(cd "$IPAMDIR" && grep -r -a '' . | cat -v)")"
 }
 
 # $output is one CNI error object and nothing else; $1 says after what
