@@ -71,6 +71,6 @@ int main(int argc, char **argv)
 		}
 		free(names);
 	}
-	printf("%s: %d inputs replayed\n", argv[0], runs);
+	fprintf(stderr, "%s: %d inputs replayed\n", argv[0], runs);
 	return 0;
 }
