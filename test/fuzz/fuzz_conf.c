@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The network configuration on stdin (pkg/cni/conf.c) as every plugin reads
- * it: parse, version checks, ipam.type, GC's valid attachments, the
+ * it: parse, version checks, GC's valid attachments, the
  * prevResult converted from the config's version and printed back, and the
  * error object the skeleton would print. */
 #include "fuzz.h"
@@ -45,7 +45,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cleanup_conf struct cni_conf conf = {0};
 	cleanup_free struct cni_attachment *att = NULL;
 	cleanup_free char *info = NULL;
-	const char *type;
 	size_t n_att;
 	int rc;
 
@@ -63,11 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(info);
 	}
 	cni_error_print(&err, conf.cni_version);
-	cni_error_clear(&err);
-
-	rc = cni_conf_ipam_type(&conf, &type, &err);
-	fuzz_outcome(rc, &err);
-	FUZZ_ASSERT(rc < 0 || *type);
 	cni_error_clear(&err);
 
 	rc = cni_gc_attachments(&conf, &att, &n_att, &err);
