@@ -68,6 +68,10 @@ LIBCNI     := $(BUILD)/libcni.a
 LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
+# Unit tests that simulate kills (test/unit/killpoint.h) wrap these calls.
+KILLPOINT_CALLS := write pwrite ftruncate fsync linkat unlinkat renameat futimens mkdirat openat
+KILLPOINT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,\
+		   $(shell grep -l '"killpoint.h"' $(UNIT_SRC) /dev/null))
 TESTIPAM   := $(BIN)/test-ipam
 # each fuzz target linked with a plain main that runs its corpus once
 # (test/bats/fuzz_corpus.bats): the seeds and kept crashes as regressions
@@ -124,9 +128,10 @@ $(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBBR) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(KILLPOINT_BINS): TEST_LDFLAGS := $(foreach c,$(KILLPOINT_CALLS),-Wl,--wrap=$(c))
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 test:
 	bash scripts/install-deps.sh test

@@ -252,7 +252,8 @@ int hl_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	ret = hl_store_open(&st, c.data_dir, c.name, false, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0; /* no directory: nothing to release */
-	if (hl_index_open(&ix, &st, err) < 0)
+	/* what an ADD killed before its unlink left (it may hold our owner) */
+	if (hl_store_drop_temp(&st, err) < 0 || hl_index_open(&ix, &st, err) < 0)
 		return -1;
 	ret = release_key(&st, &ix, o.key, o.keylen, &n, err);
 	/* Files from before ifnames were recorded hold just the ID. The
@@ -361,6 +362,8 @@ int hl_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni
 	ret = hl_store_open(&st, c.data_dir, c.name, false, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;
+	if (hl_store_drop_temp(&st, err) < 0)
+		return -1;
 	g.att = att;
 	g.n_att = n_att;
 	/* GC never trusts the index: it reads every reservation */
