@@ -340,13 +340,33 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	CID=c3 hl ADD "$c"
 	assert_cni_error 103
 	# an empty list releases everything; a missing dir is fine
-	hl GC "$(conf 1.1.0 "$V4")"
+	hl GC "$(conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":[]}')"
 	assert_success
 	run reservations
 	assert_output ""
-	D=$BATS_TEST_TMPDIR/never hl GC "$(D=$BATS_TEST_TMPDIR/never conf 1.1.0 "$V4")"
+	D=$BATS_TEST_TMPDIR/never hl GC "$(D=$BATS_TEST_TMPDIR/never conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":[]}')"
 	assert_success
 	[ ! -e "$BATS_TEST_TMPDIR/never" ]
+}
+
+@test "GC: without cni.dev/valid-attachments is code 7 and releases nothing; null is none valid" {
+	c=$(conf 1.1.0 "$V4")
+	for a in c1 c2; do
+		CID=$a hl ADD "$c"
+		assert_success
+	done
+	run reservations
+	before=$output
+	hl GC "$c"
+	assert_cni_error 7
+	assert_output --partial "cni.dev/valid-attachments"
+	run reservations
+	assert_output "$before"
+	# JSON null (a nil list from libcni) means none is valid
+	hl GC "$(conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":null}')"
+	assert_success
+	run reservations
+	assert_output ""
 }
 
 @test "GC and STATUS need a 1.1.0 config" {
@@ -401,7 +421,7 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	run reservations
 	assert_output "10.77.0.4"
 	: >"$ND/10.77.0.6"
-	hl GC "$c"
+	hl GC "$(jq -c '."cni.dev/valid-attachments" = []' <<<"$c")"
 	assert_success
 	run reservations
 	assert_output ""
