@@ -9,11 +9,13 @@
 #ifndef CNI_FUZZ_H
 #define CNI_FUZZ_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cni/error.h"
 
@@ -63,6 +65,37 @@ static inline const uint8_t *fuzz_split(const uint8_t *data, size_t *size, char 
 	*head = fuzz_str(data, (size_t)(nl - data));
 	*size -= (size_t)(nl - data) + 1;
 	return nl + 1;
+}
+
+/* A private directory for targets that go through files (on tmpfs when
+ * there is one), removed at exit; *dir is a buffer of 64 bytes. */
+static char *fuzz_dir_path;
+static inline void fuzz_dir_remove(void)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fuzz_dir_path);
+	(void)!system(cmd);
+}
+static inline void fuzz_tmpdir(char *dir, const char *name)
+{
+	snprintf(dir, 64, "/dev/shm/cni-fuzz-%s.XXXXXX", name);
+	if (!mkdtemp(dir)) {
+		snprintf(dir, 64, "/tmp/cni-fuzz-%s.XXXXXX", name);
+		if (!mkdtemp(dir))
+			abort();
+	}
+	fuzz_dir_path = dir;
+	atexit(fuzz_dir_remove);
+}
+
+/* Create or replace file name in dirfd with exactly data. */
+static inline void fuzz_put(int dirfd, const char *name, const void *data, size_t size)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	FUZZ_ASSERT(fd >= 0);
+	FUZZ_ASSERT(write(fd, data, size) == (ssize_t)size);
+	close(fd);
 }
 
 #endif

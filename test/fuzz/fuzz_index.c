@@ -39,32 +39,10 @@ static const struct {
 
 static char top[64];
 
-static void cleanup_top(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	(void)!system(cmd);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(top, sizeof(top), "/dev/shm/cni-fuzz-index.XXXXXX");
-	if (!mkdtemp(top)) {
-		snprintf(top, sizeof(top), "/tmp/cni-fuzz-index.XXXXXX");
-		if (!mkdtemp(top))
-			abort();
-	}
-	atexit(cleanup_top);
+	fuzz_tmpdir(top, "index");
 	return 0;
-}
-
-static void put(int dirfd, const char *name, const void *data, size_t size)
-{
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-
-	FUZZ_ASSERT(fd >= 0);
-	FUZZ_ASSERT(write(fd, data, size) == (ssize_t)size);
-	close(fd);
 }
 
 /* Empty the network directory and its index directory. */
@@ -135,7 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clear(st.dirfd, true);
 	for (size_t o = 0; o < N_OWNERS; o++)
 		for (size_t j = 0; j < 2 && owners[o].names[j]; j++)
-			put(st.dirfd, owners[o].names[j], owners[o].key, strlen(owners[o].key));
+			fuzz_put(st.dirfd, owners[o].names[j], owners[o].key,
+				 strlen(owners[o].key));
 	/* a trusted index of them */
 	FUZZ_ASSERT(hl_index_open(&ix, &st, &err) == 0);
 	FUZZ_ASSERT(ix.fd >= 0 && ix.rebuilt);
@@ -159,11 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
 		char name[8];
 		if (stamp && !nul) {
-			put(ixfd, "stamp", p, len); /* the last part */
+			fuzz_put(ixfd, "stamp", p, len); /* the last part */
 			break;
 		}
 		snprintf(name, sizeof(name), "b%02x", order[i]);
-		put(ixfd, name, p, len);
+		fuzz_put(ixfd, name, p, len);
 		p += len + (nul ? 1 : 0);
 	}
 

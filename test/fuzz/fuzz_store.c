@@ -30,32 +30,10 @@
 
 static char top[64];
 
-static void cleanup_top(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	(void)!system(cmd);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	snprintf(top, sizeof(top), "/dev/shm/cni-fuzz-store.XXXXXX");
-	if (!mkdtemp(top)) {
-		snprintf(top, sizeof(top), "/tmp/cni-fuzz-store.XXXXXX");
-		if (!mkdtemp(top))
-			abort();
-	}
-	atexit(cleanup_top);
+	fuzz_tmpdir(top, "store");
 	return 0;
-}
-
-static void put(int dirfd, const char *name, const uint8_t *data, size_t size)
-{
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-
-	FUZZ_ASSERT(fd >= 0);
-	FUZZ_ASSERT(write(fd, data, size) == (ssize_t)size);
-	close(fd);
 }
 
 /* Empty the network directory, but for its lock. */
@@ -115,11 +93,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(hl_store_open(&st, top, NET, true, &err) == 0);
 	clear(st.dirfd);
 	if (name && name_ok(name)) {
-		put(st.dirfd, name, data, size);
+		fuzz_put(st.dirfd, name, data, size);
 		seen.name = name;
 	}
-	put(st.dirfd, ADDR, data, size);
-	put(st.dirfd, "last_reserved_ip.0", data, size);
+	fuzz_put(st.dirfd, ADDR, data, size);
+	fuzz_put(st.dirfd, "last_reserved_ip.0", data, size);
 
 	rc = hl_store_scan(&st, true, scan_cb, &seen, &err);
 	fuzz_outcome(rc, &err);
