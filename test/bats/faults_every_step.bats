@@ -200,6 +200,8 @@ every_first_add_step() {
 		if [ ! -s "$FLOG" ]; then
 			[ "$k" -gt 1 ] || fail "$kind: no step counted (does the fault build inject?)"
 			[ "$status" -eq 0 ] || fail "first ADD past the last $kind: $output $stderr"
+			plain DEL "$conf" "$CID" "$CTR_NSP"
+			[ "$status" -eq 0 ] || fail "DEL after the first ADD: $output $stderr"
 			echo "# first ADD, $kind: $((k - 1)) steps, $failed failed, $absorbed absorbed" >&3
 			return 0
 		fi
