@@ -105,15 +105,20 @@ assert_error_object() {
 	[ "$(jq -s length <<<"$output")" = 1 ] || fail "$1: more than one object: $output"
 }
 
+# succeeds WHAT CMD CONF CID NETNS: frun without a fault, which must succeed
+succeeds() {
+	local what=$1
+	shift
+	frun "$@"
+	[ "$status" -eq 0 ] || fail "$what: $output $stderr"
+}
+
 # start: the other container attached, then the base snapshot
 start() {
 	CONF=$1
-	frun ADD "$1" ctr-res-$TAG "$RES_NSP"
-	[ "$status" -eq 0 ] || fail "resident ADD: $output $stderr"
+	succeeds "resident ADD" ADD "$1" "ctr-res-$TAG" "$RES_NSP"
 	snap >"$D/base"
 }
-
-plain() { frun "$@"; }
 
 # every_add_step CONF KIND ERRNO [+]: ADD with the k-th KIND failing (with
 # "+", that one and every later one: the rollback fails too, and only DEL
@@ -126,24 +131,21 @@ every_add_step() {
 		if [ ! -s "$FLOG" ]; then
 			[ "$k" -gt 1 ] || fail "$kind: no step counted (does the fault build inject?)"
 			[ "$status" -eq 0 ] || fail "ADD past the last $kind: $output $stderr"
-			plain DEL "$conf" "$CID" "$CTR_NSP"
-			[ "$status" -eq 0 ] || fail "DEL after ADD: $output $stderr"
+			succeeds "DEL after ADD" DEL "$conf" "$CID" "$CTR_NSP"
 			assert_as_before "DEL after ADD"
 			echo "# ADD, $kind$onward: $((k - 1)) steps, $failed failed, $absorbed absorbed" >&3
 			return 0
 		fi
 		if [ "$status" -eq 0 ]; then
 			absorbed=$((absorbed + 1))
-			plain CHECK "$(jq -c --argjson r "$output" '.prevResult = $r' <<<"$conf")" \
-				"$CID" "$CTR_NSP"
-			[ "$status" -eq 0 ] || fail "CHECK after $what (ADD succeeded): $output $stderr"
+			succeeds "CHECK after $what (ADD succeeded)" CHECK \
+				"$(jq -c --argjson r "$output" '.prevResult = $r' <<<"$conf")" "$CID" "$CTR_NSP"
 		else
 			failed=$((failed + 1))
 			assert_error_object "$what"
 			[ -n "$onward" ] || assert_as_before "$what"
 		fi
-		plain DEL "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "DEL after $what: $output $stderr"
+		succeeds "DEL after $what" DEL "$conf" "$CID" "$CTR_NSP"
 		assert_as_before "DEL after $what"
 	done
 	fail "$kind: more than $MAX_STEPS steps in one ADD"
@@ -155,8 +157,7 @@ every_del_step() {
 	local conf=$1 kind=$2 errno=$3 k failed=0 absorbed=0 what
 	for ((k = 1; k <= MAX_STEPS; k++)); do
 		what="DEL with $kind #$k failing ($errno)"
-		plain ADD "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "ADD before $what: $output $stderr"
+		succeeds "ADD before $what" ADD "$conf" "$CID" "$CTR_NSP"
 		frun DEL "$conf" "$CID" "$CTR_NSP" CNI_FAULT="$kind:$k:$errno"
 		if [ ! -s "$FLOG" ]; then
 			[ "$k" -gt 1 ] || fail "$kind: no step counted (does the fault build inject?)"
@@ -173,8 +174,7 @@ every_del_step() {
 		fi
 		failed=$((failed + 1))
 		assert_error_object "$what"
-		plain DEL "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "DEL retried after $what: $output $stderr"
+		succeeds "DEL retried after $what" DEL "$conf" "$CID" "$CTR_NSP"
 		assert_as_before "DEL retried after $what"
 	done
 	fail "$kind: more than $MAX_STEPS steps in one DEL"
@@ -200,8 +200,7 @@ every_first_add_step() {
 		if [ ! -s "$FLOG" ]; then
 			[ "$k" -gt 1 ] || fail "$kind: no step counted (does the fault build inject?)"
 			[ "$status" -eq 0 ] || fail "first ADD past the last $kind: $output $stderr"
-			plain DEL "$conf" "$CID" "$CTR_NSP"
-			[ "$status" -eq 0 ] || fail "DEL after the first ADD: $output $stderr"
+			succeeds "DEL after the first ADD" DEL "$conf" "$CID" "$CTR_NSP"
 			echo "# first ADD, $kind: $((k - 1)) steps, $failed failed, $absorbed absorbed" >&3
 			return 0
 		fi
@@ -217,13 +216,10 @@ every_first_add_step() {
 		else
 			absorbed=$((absorbed + 1))
 		fi
-		plain DEL "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "DEL after $what: $output $stderr"
+		succeeds "DEL after $what" DEL "$conf" "$CID" "$CTR_NSP"
 		# what the failed ADD left must not hurt the next one
-		plain ADD "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "ADD after $what: $output $stderr"
-		plain DEL "$conf" "$CID" "$CTR_NSP"
-		[ "$status" -eq 0 ] || fail "DEL after the ADD after $what: $output $stderr"
+		succeeds "ADD after $what" ADD "$conf" "$CID" "$CTR_NSP"
+		succeeds "DEL after the ADD after $what" DEL "$conf" "$CID" "$CTR_NSP"
 	done
 	fail "$kind: more than $MAX_STEPS steps in one ADD"
 }
