@@ -3,6 +3,11 @@
 #   make            build bin/bridge and bin/host-local
 #   make test       install what is missing, build, run every test
 #   make test-san   the same suite against an ASan+UBSan build
+#   make FAULT=1    the fault-injection build (build-fault/, bin-fault/; with
+#                   SAN=1: build-san-fault/, bin-san-fault/): see pkg/util/fault.h
+#   make fuzz       every libFuzzer target (test/fuzz/) for FUZZ_SECONDS each
+#                   (default 60) under ASan+UBSan, built with clang in build-fuzz/
+#   make fuzz-ci    the same for 20 s each (what CI runs)
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
@@ -10,6 +15,7 @@
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 SAN         ?= 0
+FAULT       ?= 0
 
 PKGS      := libcjson libmnl libnftnl
 
@@ -27,17 +33,31 @@ SANLD     :=
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 endif
 
+# Fault injection is a test-only build of its own: the release objects and
+# binaries never see CNI_FAULT_INJECTION, nor pkg/util/fault.c.
+ifeq ($(FAULT),1)
+BUILD     := $(BUILD)-fault
+BIN       := $(BIN)-fault
+FAULTDEF  := -DCNI_FAULT_INJECTION
+else
+FAULTDEF  :=
+endif
+
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) -I. -Ipkg -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 -pthread $(OPT) $(WARN) $(HARDEN) $(FAULTDEF) -I. -Ipkg -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
+ifneq ($(FAULT),1)
+PKG_SRC    := $(filter-out pkg/util/fault.c,$(PKG_SRC))
+endif
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard test/fuzz/fuzz_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
 BR_LIB_SRC := $(filter-out plugins/bridge/main.c,$(BRIDGE_SRC))
@@ -55,6 +75,9 @@ ldwrap = $(foreach c,$(shell sed -n 's/.*LDWRAP: *//p' test/unit/$(1).c \
 	   $(addprefix test/unit/,$(shell sed -n 's/^\#include "\([a-z_]*\.h\)"/\1/p' test/unit/$(1).c))),\
 	   -Wl,--wrap=$(c))
 TESTIPAM   := $(BIN)/test-ipam
+# each fuzz target linked with a plain main that runs its corpus once
+# (test/bats/fuzz_corpus.bats): the seeds and kept crashes as regressions
+REPLAY_BINS := $(patsubst test/fuzz/%.c,$(BIN)/fuzz/%,$(FUZZ_SRC))
 
 # The build id in host-local's ELF note, which the bridge must match exactly
 # to run host-local in-process: a hash of every source host-local is made
@@ -65,8 +88,12 @@ BUILD_ID_H   := $(BUILD)/gen/build-id.h
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-bats test-san demo bench install clean format FORCE
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+.PHONY: all plugins deps test test-unit test-bats test-san demo bench install clean format \
+	fuzz fuzz-ci fuzz-build FORCE
+all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl \
+	$(REPLAY_BINS)
+# just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
+plugins: deps $(BIN)/bridge $(BIN)/host-local
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -111,13 +138,18 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBBR) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(call ldwrap,$*) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-test: 
+test:
 	bash scripts/install-deps.sh test
 	$(MAKE) all
+	$(MAKE) FAULT=1 plugins
 	$(MAKE) test-unit test-bats
 
 test-unit: all $(UNIT_BINS)
@@ -130,6 +162,7 @@ test-bats: all
 test-san:
 	bash scripts/install-deps.sh test
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=1 FAULT=1 plugins
 	$(MAKE) SAN=1 test-unit test-bats
 
 demo:
@@ -146,10 +179,36 @@ install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
 	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(DESTDIR)$(CNI_BIN_DIR)/
 
+# libFuzzer: clang, ASan+UBSan, every library object instrumented.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=gnu11 -pthread -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link $(WARN) -I. -Ipkg $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+FUZZ_LIB_SRC := $(PKG_SRC) $(HL_LIB_SRC) $(BR_LIB_SRC)
+FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/libfuzz.a: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzz.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+fuzz:
+	bash scripts/install-deps.sh fuzz
+	$(MAKE) fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san bin bin-san
+	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san bin-fault bin-san-fault
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_DIR) -name '*.d' 2>/dev/null)

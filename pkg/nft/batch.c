@@ -35,6 +35,7 @@
 #include <linux/netlink.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 
 #define RBUF_SIZE (64 * 1024 + 4096) /* a dump part, or an echoed 64K message */
 #define BIG_BATCH (128 * 1024)	     /* above: raise socket buffers */
@@ -351,6 +352,8 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 	a.pending = m->n;
 	a.cb = cb;
 	a.data = data;
+	if (FAULT_ERRNO(NFTGET, "request", m->n))
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: request");
 	if (send_buf(s, m, err) < 0)
 		return -1;
 	return recv_answers(s, &a, err);
@@ -386,7 +389,9 @@ int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct 
 	a.pending = 1; /* the last message's ACK closes the exchange */
 	a.want_last = true;
 	a.idx_shift = 1;
-	if (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0)
+	/* the fault build: refused (as the kernel would, at BEGIN) without being sent */
+	res[0] = -FAULT(NFT, "batch", m->n);
+	if (res[0] == 0 && (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0))
 		return -1;
 	for (i = 1; i <= m->n; i++) {
 		if (res[i] < 0) {
@@ -420,7 +425,7 @@ int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
 	nlh = nftnl_nlmsg_build_hdr(req, type, family, NLM_F_DUMP, seq);
 	if (build)
 		build(nlh, data);
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+	if (FAULT_ERRNO(NFTGET, "dump", type) || mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: dump request");
 	for (;;) {
 		ssize_t r = recv(fd, s->rbuf, s->dump_len ? s->dump_len : RBUF_SIZE, 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/strv.h"
 #include "util/text.h"
 
@@ -230,7 +231,7 @@ static void write_stamp(struct hl_index *ix)
 	len = snprintf(buf, sizeof(buf), STAMP_FMT, ix->boot_id, (long long)st.st_ino,
 		       (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
 		       (long long)st.st_ctim.tv_sec, (long long)st.st_ctim.tv_nsec);
-	if (pwrite(ix->stampfd, buf, (size_t)len, 0) != len)
+	if (FAULT_ERRNO(STORE, "stamp", 0) || pwrite(ix->stampfd, buf, (size_t)len, 0) != len)
 		goto fail;
 	if (ix->stamp_size > (size_t)len && ftruncate(ix->stampfd, len) < 0)
 		goto fail;
@@ -256,7 +257,7 @@ static int write_file(int dirfd, const char *name, const char *data, size_t len)
 	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	off_t off = 0;
 
-	if (fd < 0)
+	if (fd < 0 || FAULT_ERRNO(STORE, "index", 0))
 		return -1;
 	while ((size_t)off < len) {
 		ssize_t n = pwrite(fd, data + off, len - (size_t)off, off);

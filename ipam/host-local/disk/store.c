@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/io.h"
 #include "util/text.h"
 #include "ipam/host-local/ipstr.h"
@@ -225,7 +226,8 @@ static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
 					   HL_STORE_TEMP);
-	if (io_write_all(fd, key, keylen) < 0 || close(steal_fd(&fd)) < 0) {
+	if (FAULT_ERRNO(STORE, "reserve", 0) || io_write_all(fd, key, keylen) < 0 ||
+	    close(steal_fd(&fd)) < 0) {
 		e = errno;
 		unlinkat(s->dirfd, HL_STORE_TEMP, 0);
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "write %s/%s", s->path,
@@ -275,7 +277,7 @@ int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *k
 
 int hl_store_remove(struct hl_store *s, const char *name, struct cni_error *err)
 {
-	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+	if ((FAULT_ERRNO(STORE, "remove", 0) || unlinkat(s->dirfd, name, 0) < 0) && errno != ENOENT)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "remove %s/%s", s->path,
 					   name);
 	return 0;
@@ -302,7 +304,8 @@ int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
 	ip_addr_format(ip, addr);
-	if (io_write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
+	if (FAULT_ERRNO(STORE, "last_reserved_ip", set) ||
+	    io_write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
 	    close(steal_fd(&fd)) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
 					   name);
