@@ -260,7 +260,7 @@ static void test_check_add(void **state)
 	expect_add_check("\"disableContainerInterface\":true,\"ipam\":{\"type\":\"x\"}", NULL, -1,
 			 "cannot use IPAM when DisableContainerInterface flag is set");
 	expect_add_check("\"disableContainerInterface\":true,\"ipam\":{}", NULL, 0, NULL);
-	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", NULL, -1, NULL);
+	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", NULL, 0, NULL);
 	expect_add_check("\"ipMasq\":false,\"ipMasqBackend\":\"iptables\"", NULL, 0, NULL);
 	expect_add_check("\"ipMasqBackend\":\"other\"", NULL, -1, NULL);
 	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"", NULL, 0, NULL);
