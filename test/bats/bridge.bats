@@ -34,6 +34,8 @@ teardown() { br_teardown; }
 	# sysctls: forwarding on, the bridge does not take RAs, arp_notify
 	[ "$(hsysctl net/ipv4/ip_forward)" = 1 ]
 	[ "$(hsysctl net/ipv6/conf/$BR/accept_ra)" = 0 ]
+	# nor its host veth (as the reference)
+	[ "$(hsysctl net/ipv6/conf/$veth/accept_ra)" = 0 ]
 	[ "$(csysctl net/ipv4/conf/eth0/arp_notify)" = 1 ]
 	# no IPv6 in this container: its IPv6 DAD setting is left as it was
 	[ "$(csysctl net/ipv6/conf/eth0/accept_dad)" = 1 ]
