@@ -172,6 +172,14 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 		return cni_error_set(
 		    err, CNI_ERR_INVALID_CONFIG,
 		    "cannot set hairpin mode and promiscuous mode at the same time");
+	/* the VLAN gateway interface's name, known now (br_vlan_gateway) */
+	if (c->ipam_type && c->is_gw && c->vlan > 0) {
+		char name[32];
+		if (snprintf(name, sizeof(name), "%s.%d", c->bridge, c->vlan) >= NL_IFNAMSIZ)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "vlan gateway name %s is longer than 15 characters",
+					     name);
+	}
 	/* "iptables" (reference 1.5+) is served from our nftables table too:
 	 * br_masq_backend_note says so */
 	if (c->ip_masq_backend && strcmp(c->ip_masq_backend, "nftables") != 0 &&

@@ -18,17 +18,28 @@ bool br_ipam_early(const char *type)
 }
 
 /* Is `type` our host-local, as CNI_PATH resolves it? A type that does not
- * resolve is "no": the exec path then reports it as it always did. */
+ * resolve is "no": the exec path then reports it as it always did. The
+ * answer for one CNI_PATH is kept: ADD asks before its IPAM thread starts
+ * (br_ipam_validate), which then only reads it. */
 static bool run_inproc(const char *type, const struct cni_env *env)
 {
+	static struct {
+		const char *cni_path;
+		bool known, answer;
+	} cache;
 	cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
 	cleanup_free char *path = NULL;
 
 	if (!type || strcmp(type, "host-local") != 0)
 		return false;
+	if (cache.known && cache.cni_path == env->path)
+		return cache.answer;
 	if (!(path = cni_find_plugin(type, env->path, &ignored)))
 		return false;
-	return cni_c_binary_is(path, "host-local");
+	cache.answer = cni_c_binary_is(path, "host-local");
+	cache.cni_path = env->path;
+	cache.known = true;
+	return cache.answer;
 }
 
 /* What the exec'd plugin's skeleton would hand our host-local: the config
@@ -102,6 +113,20 @@ static int inproc_add(const struct cni_env *env, const struct cni_conf *conf,
 			cni_error_set_details(err, "output: %s", out);
 		return -1;
 	}
+	return 0;
+}
+
+int br_ipam_validate(const char *type, const struct cni_env *env, const struct cni_conf *conf,
+		     struct cni_error *err)
+{
+	cleanup_conf struct cni_conf hconf = {0};
+	struct cni_env henv;
+
+	if (!run_inproc(type, env))
+		return 0;
+	if (inproc_setup(CNI_CMD_ADD, env, conf, &henv, &hconf, err) < 0 ||
+	    hl_cmd_validate_add(&henv, &hconf, err) < 0)
+		return as_exec_error(err);
 	return 0;
 }
 
