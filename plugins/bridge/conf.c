@@ -171,7 +171,7 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 	if (c->hairpin && c->promisc)
 		return cni_error_set(
 		    err, CNI_ERR_INVALID_CONFIG,
-		    "cannot set hairpin mode and promiscuous mode at the same time");
+		    "cannot set hairpin mode and promiscuous mode at the same time.");
 	/* the VLAN gateway interface's name, known now (br_vlan_gateway) */
 	if (c->ipam_type && c->is_gw && c->vlan > 0) {
 		char name[32];

@@ -57,7 +57,7 @@ err_is() { # CODE MSG-substring
 	br_run ADD "$(br_conf '.promiscMode = true | .hairpinMode = true')"
 	assert_failure
 	run jq -r '.code, .msg' <<<"$output"
-	assert_output "$(printf '7\ncannot set hairpin mode and promiscuous mode at the same time')"
+	assert_output "$(printf '7\ncannot set hairpin mode and promiscuous mode at the same time.')"
 	run hns link show "$BR"
 	assert_failure
 }
