@@ -7,8 +7,10 @@ removes it); optional "version" (default 1.0.0), "containers" (how many
 container netns), "setup" (commands run before the first step, see
 Run.setup_cmd), "steps" (default: ADD, snapshot, CHECK when the version
 has it, DEL, snapshot, DEL again). @DATA@ is the run's IPAM dataDir, @DIR@
-its scratch directory. The reference 1.1.1 speaks cniVersion 0.1.0 to
-1.0.0.
+its scratch directory. "pending": a known bug of ours, fixed elsewhere:
+{"why", "paths": regex}; differences at those paths are reported as
+pending, and the case fails once none is left (remove the mark then). The
+reference 1.1.1 speaks cniVersion 0.1.0 to 1.0.0.
 """
 import copy
 
@@ -59,6 +61,12 @@ def add_del(n, conf_set=None):
     return s + [{"cmd": "SNAPSHOT"}]
 
 
+# Known bug, fixed on branch faults-bridge: a failed ADD that made (or used)
+# the bridge leaves it with MAC 00:00:00:00:00:00. Once that is merged these
+# differences are gone, and diff.py fails until the mark is removed.
+ZERO_MAC = {"why": "bridge MAC 00:00:00:00:00:00 after a failed ADD (branch faults-bridge)",
+            "paths": r"\d+\.snapshot\.host\.links\.br0\.(address|linkinfo\.info_data\."
+                     r"(bridge_id|root_id))"}
 CASES = []
 
 # every spec version the reference speaks, and 1.1.0, which it does not
@@ -138,7 +146,6 @@ for name, s in [
     ("invalid subnet", {"ipam": dict(V4, subnet="10.88.0.0/33")}),
     ("rangeStart outside the subnet", {"ipam": dict(V4, rangeStart="10.99.0.1")}),
     ("no ipam type", {"ipam": {"subnet": "10.88.0.0/24"}}),
-    ("unknown ipam plugin", {"ipam": {"type": "nonexistent"}}),
     ("invalid MAC", {"runtimeConfig": {"mac": "zz"}}),
     ("hairpin and promisc", {"hairpinMode": True, "promiscMode": True}),
     ("vlan out of range", {"vlan": 5000}),
@@ -146,11 +153,13 @@ for name, s in [
     ("unknown ipMasqBackend", {"ipMasq": True, "ipMasqBackend": "bogus"}),
 ]:
     CASES.append({"name": "error " + name, "set": s})
+CASES.append({"name": "error unknown ipam plugin", "set": {"ipam": {"type": "nonexistent"}},
+              "pending": ZERO_MAC})
 CASES.append({"name": "error bridge name taken by a non-bridge link",
               "setup": ["host: ip link add br0 type veth peer name br0p"]})
 CASES.append({"name": "error container interface exists",
               "setup": ["c0: ip link add eth0 type veth peer name eth0p"]})
-CASES.append({"name": "error gateway conflict without forceAddress",
+CASES.append({"name": "error gateway conflict without forceAddress", "pending": ZERO_MAC,
               "setup": ["host: ip link add br0 type bridge", "host: ip addr add 10.88.0.99/24 dev br0"]})
 CASES.append({"name": "forceAddress replaces a conflicting address", "set": {"forceAddress": True},
               "setup": ["host: ip link add br0 type bridge", "host: ip addr add 10.88.0.99/24 dev br0"]})

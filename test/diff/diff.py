@@ -298,6 +298,7 @@ class Run:
 # ---- normalisation ----
 class Norm:
     def __init__(self, run):
+        self.configured = set(MAC_RE.findall(repr(run.case)))
         self.tokens = {}
         self.run = run
         self.count = {}
@@ -309,9 +310,13 @@ class Norm:
             self.tokens[key] = "<%s%d>" % (kind, self.count[kind])
         return self.tokens[key]
 
+    def random_mac(self, mac):
+        """A MAC the kernel or a plugin chose at random: not multicast (the
+        bridge's group address...), not zero, not one the case configures."""
+        return bool(MAC_RE.fullmatch(mac)) and not int(mac[:2], 16) & 1 and \
+            mac != "00:00:00:00:00:00" and mac not in self.configured
+
     def string(self, s):
-        if s in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"):
-            return s
         s = s.replace(self.run.data, "<data>").replace(self.run.dir, "<dir>")
         s = s.replace("[%s]" % self.run.bindir, "[<CNI_PATH>]")
         for i, c in enumerate(self.run.conts):
@@ -320,8 +325,8 @@ class Norm:
         s = BRID_RE.sub(lambda m: m.group(1) + "." + ":".join(
             "%02x" % int(x, 16) for x in m.group(2).split(":")), s)
         s = VETH_RE.sub(lambda m: self.token("veth", m.group(0)), s)
-        s = MAC_RE.sub(lambda m: m.group(0) if m.group(0) in (
-            "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff") else self.token("mac", m.group(0)), s)
+        s = MAC_RE.sub(lambda m: self.token("mac", m.group(0)) if self.random_mac(m.group(0))
+                       else m.group(0), s)
         s = LL_RE.sub(lambda m: self.token("ll", m.group(0)), s)
         return s
 
@@ -357,21 +362,27 @@ def eui64_ll(mac):
 
 
 def pretoken(n, raw):
-    """Give MACs and veth names their tokens in link order (host, then
-    containers), and each link-local the token of the MAC it derives from,
-    so that numbering does not depend on random values' sort order."""
+    """Name veths by their order of creation (ifindex) and each MAC by the
+    first link found holding it ("<mac:c0/eth0>", "<mac:host/<veth1>>"),
+    each link-local by its MAC, before anything else is seen: tokens then
+    do not depend on random values' sort order, nor shift when one side
+    has a link more."""
     for s in raw:
         if "snapshot" not in s:
             continue
         snap = s["snapshot"]
-        for st in [snap["host"]] + snap["containers"]:
+        where = [("host", snap["host"])] + [("c%d" % i, c) for i, c in
+                                            enumerate(snap["containers"])]
+        for label, st in where:
             for name in st["link_order"]:
-                l = st["links"][name]
                 n.string(name)
-                mac = l.get("address", "")
-                if MAC_RE.fullmatch(mac) and mac not in ("00:00:00:00:00:00",):
-                    t = n.string(mac)
-                    n.tokens[("ll", eui64_ll(mac))] = t.replace("<mac", "<ll-mac")
+        for label, st in where:
+            for name in st["link_order"]:
+                mac = st["links"][name].get("address", "")
+                if n.random_mac(mac) and ("mac", mac) not in n.tokens:
+                    t = "<mac:%s/%s>" % (label, n.string(name))
+                    n.tokens[("mac", mac)] = t
+                    n.tokens[("ll", eui64_ll(mac))] = t.replace("<mac:", "<ll:")
 
 
 def normalise(run, raw):
@@ -409,7 +420,7 @@ def compare(case, ref, ours, use_allow, used, verbose):
     walk_diff(ref, ours, [], diffs)
     bad = []
     for path, a, b in diffs:
-        ctx = {"case": case, "path": path, "ref": a, "ours": b}
+        ctx = {"case": case, "path": path, "ref": a, "ours": b, "ref_obs": ref, "ours_obs": ours}
         hit = allow.match(ctx) if use_allow else None
         if hit:
             used.add(hit)
@@ -476,7 +487,7 @@ def main():
     used = set()
     t0 = time.time()
     selected = [c for c in cases.CASES if args.k in c["name"]]
-    n_ours = n_self = 0
+    n_ours = n_self = n_pending = 0
     for i, case in enumerate(selected):
         sides = [("r", args.ref), ("o", ours)] + ([] if args.no_self else [("s", args.ref)])
         obs = run_case(case, i, sides)
@@ -488,12 +499,21 @@ def main():
                     json.dump(o, f, indent=1, sort_keys=True)
         if "s" in obs:
             # the same binaries twice: any difference is the harness's
-            bad = compare(case["name"], obs["r"], obs["s"], False, used, False)
+            bad = compare(case, obs["r"], obs["s"], False, used, False)
             if bad:
                 n_self += 1
                 rc = 1
                 report(case["name"] + " (reference against itself)", bad)
-        bad = compare(case["name"], obs["r"], obs["o"], True, used, args.v)
+        bad = compare(case, obs["r"], obs["o"], True, used, args.v)
+        pend = case.get("pending")
+        if pend:
+            known = [d for d in bad if re.fullmatch(pend["paths"], d[0])]
+            bad = [d for d in bad if d not in known]
+            if known:
+                n_pending += 1
+                print("pending %s: %s (%d differences)" % (case["name"], pend["why"], len(known)))
+            else:
+                bad.append(("pending", pend["why"], "fixed: remove the case's pending mark"))
         if bad:
             n_ours += 1
             rc = 1
@@ -504,10 +524,11 @@ def main():
         for e in allow.unused(used):
             print("allow-list entry no case needed: " + e)
             rc = 1
-    print("diff: %d cases; %d with unexplained differences, ours against the reference; "
-          "%s (%.0f s)" % (len(selected), n_ours,
-                           "reference against itself not run" if args.no_self else
-                           "%d, the reference against itself" % n_self, time.time() - t0))
+    print("diff: %d cases; %d with unexplained differences, ours against the reference "
+          "(%d pending a known fix); %s (%.0f s)" % (
+              len(selected), n_ours, n_pending,
+              "reference against itself not run" if args.no_self else
+              "%d, the reference against itself" % n_self, time.time() - t0))
     return rc
 
 
