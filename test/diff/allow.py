@@ -128,7 +128,18 @@ ENTRIES = [
      "when": lambda c: len(conf_set(c).get("name", "")) > 128},
     {"id": "D12", "what": "error messages name the field and quote the value",
      "when": lambda c: cmd_field(c["path"], "msg") and message_pair(c["ref"], c["ours"])},
+    # each of these cases exists to show that one difference, all of it
+    {"id": "D13", "what": "host-local: CNI_ARGS IP= takes a list",
+     "when": lambda c: case_is(c, "host-local requested IP list (CNI_ARGS)")},
+    {"id": "D13", "what": "host-local: a gateway outside its subnet is an error",
+     "when": lambda c: case_is(c, "host-local gateway outside the subnet")},
+    {"id": "D13", "what": "host-local: network and broadcast addresses are never handed out",
+     "when": lambda c: case_is(c, "host-local range from the network to the broadcast address")},
 ]
+
+
+def case_is(c, *names):
+    return c["case"]["name"] in names
 
 
 def ours_is_less(c):

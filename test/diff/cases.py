@@ -132,8 +132,21 @@ CASES.append({"name": "host-local exhaustion", "containers": 2,
 CASES.append({"name": "host-local three containers round robin", "containers": 3,
               "steps": add_del(3)})
 CASES.append({"name": "host-local requested IP (CNI_ARGS)", "steps": [
-    {"cmd": "ADD", "env": {"CNI_ARGS": "IP=10.88.0.77"}}, {"cmd": "SNAPSHOT"},
-    {"cmd": "DEL", "env": {"CNI_ARGS": "IP=10.88.0.77"}}, {"cmd": "SNAPSHOT"}]})
+    {"cmd": "ADD", "env": {"CNI_ARGS": "IgnoreUnknown=1;IP=10.88.0.77"}}, {"cmd": "SNAPSHOT"},
+    {"cmd": "DEL", "env": {"CNI_ARGS": "IgnoreUnknown=1;IP=10.88.0.77"}}, {"cmd": "SNAPSHOT"}]})
+CASES.append({"name": "host-local requested IP list (CNI_ARGS)", "set": {"ipam": DUAL}, "steps": [
+    {"cmd": "ADD", "env": {"CNI_ARGS": "IgnoreUnknown=1;IP=10.88.0.77,fd88::77"}},
+    {"cmd": "SNAPSHOT"},
+    {"cmd": "DEL", "env": {"CNI_ARGS": "IgnoreUnknown=1;IP=10.88.0.77,fd88::77"}},
+    {"cmd": "SNAPSHOT"}]})
+CASES.append({"name": "host-local CNI_ARGS without IgnoreUnknown", "steps": [
+    {"cmd": "ADD", "env": {"CNI_ARGS": "IP=10.88.0.77"}}, {"cmd": "SNAPSHOT"}]})
+CASES.append({"name": "host-local gateway outside the subnet",
+              "set": {"ipam": dict(V4, gateway="10.99.0.1")}})
+CASES.append({"name": "host-local range from the network to the broadcast address",
+              "containers": 2, "set": {"ipam": dict(V4, subnet="10.88.0.0/30",
+                                                   rangeStart="10.88.0.0", rangeEnd="10.88.0.3")},
+              "steps": add_del(2)})
 CASES.append({"name": "host-local requested IP (args.cni.ips)",
               "set": {"args": {"cni": {"ips": ["10.88.0.78"]}}}})
 CASES.append({"name": "host-local requested IP (runtimeConfig.ips)",
