@@ -121,7 +121,6 @@ class Run:
     def up(self):
         for ns in [self.host] + self.conts:
             sh(["ip", "netns", "add", ns], check=True)
-            sh(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
         for cmd in self.case.get("setup", []):
             self.setup_cmd(cmd)
 
@@ -180,8 +179,7 @@ class Run:
 
     # ---- observation ----
     def ns_state(self, ns, host):
-        links = json.loads(sh(["ip", "-n", ns, "-d", "-j", "addr", "show"], check=True).stdout)
-        links = [l for l in links if l.get("ifname") != "lo"]
+        links = [l for l in self.settle(ns) if l.get("ifname") != "lo"]
         links.sort(key=lambda l: l.get("ifindex", 0))
         routes = []
         for fam in ("-4", "-6"):
@@ -238,8 +236,9 @@ class Run:
         return out
 
     def settle(self, ns):
-        """Wait (bounded) for what the kernel finishes after a command
-        returns: link-local addresses follow the carrier through the link
+        """The netns's links and addresses (ip -d addr), once settled: wait
+        (bounded) for what the kernel finishes after a command returns:
+        link-local addresses follow the carrier through the link
         watch (up to a second later), DAD of global IPv6 addresses runs
         for a second or two. (operstate, which the link watch sets too, is
         not compared: the flags show the carrier as it is.)"""
@@ -263,7 +262,7 @@ class Run:
                 if os.environ.get("DIFF_DEBUG"):
                     print("settle %s %.2f s%s" % (ns, time.time() - deadline + 5,
                                                   " (gave up)" if pending else ""))
-                return
+                return links
             time.sleep(0.05)
 
     def ipv6_on(self, ns, ifname):
@@ -275,8 +274,6 @@ class Run:
         return d.get("inet6_addr_gen_mode", "eui64") != "none"
 
     def snapshot(self):
-        for ns in [self.host] + self.conts:
-            self.settle(ns)
         s = {"host": self.ns_state(self.host, True), "store": self.store()}
         s["containers"] = [self.ns_state(c, False) for c in self.conts]
         return s
