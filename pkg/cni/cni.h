@@ -85,8 +85,6 @@ static inline void cleanup_confp(struct cni_conf *c)
 /* Read fd to EOF into a malloc'd NUL-terminated buffer, at most max bytes
  * (code 6 beyond, 5 on read errors). */
 int cni_read_all(int fd, size_t max, char **out, size_t *out_len, struct cni_error *err);
-/* ipam.type of the config (code 7 when there is no ipam or no type). */
-int cni_conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err);
 
 /* JSON field helpers on a config object; all return 0 (absent leaves *out),
  * or -1 with code 7 naming `what` when the type is wrong. */

@@ -193,19 +193,6 @@ int cni_conf_read(int fd, struct cni_conf *conf, struct cni_error *err)
 	return cni_conf_parse(buf, len, conf, err);
 }
 
-int cni_conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err)
-{
-	const char *t = NULL;
-	if (!conf->ipam)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
-	if (cni_json_string(conf->ipam, "type", "ipam.type", &t, err) < 0)
-		return -1;
-	if (!t || !*t)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'type' key");
-	*type = t;
-	return 0;
-}
-
 int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out, size_t *n,
 		       struct cni_error *err)
 {

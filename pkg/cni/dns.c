@@ -18,12 +18,6 @@ void cni_dns_clear(struct cni_dns *dns)
 	memset(dns, 0, sizeof(*dns));
 }
 
-bool cni_dns_is_empty(const struct cni_dns *dns)
-{
-	return !dns->n_nameservers && !dns->n_search && !dns->n_options &&
-	       !(dns->domain && *dns->domain);
-}
-
 static int copy_strv(char ***dst, size_t *dn, char *const *src, size_t n)
 {
 	*dst = NULL;
