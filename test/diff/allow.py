@@ -79,6 +79,13 @@ NEWER_OPTIONS = {"vlanTrunk", "portIsolation", "disableContainerInterface"}
 ENTRIES = [
     {"id": "D1", "what": "a failed ADD leaves nothing behind",
      "when": lambda c: add_failed(c["ours_obs"]) and ours_is_less(c)},
+    {"id": "D1", "what": "a bridge that was there keeps no port of a failed ADD (the kernel "
+     "shows a port-less bridge's MAC as zero; the reference's keeps the veth it left)",
+     "when": lambda c: add_failed(c["ours_obs"]) and any(
+         "type bridge" in x for x in c["case"].get("setup", []))
+     and re.fullmatch(r"\d+\.snapshot\.host\.links\.br0\.(address|linkinfo\.info_data\."
+                      r"(bridge_id|root_id))", c["path"])
+     and "00:00:00:00:00:00" in str(c["ours"]) and "<mac:host/br0>" in str(c["ref"])},
     {"id": "D2", "what": "our error codes where the reference says 999",
      "when": lambda c: cmd_field(c["path"], "code") and c["ref"] == 999
      and c["ours"] in OUR_CODES},

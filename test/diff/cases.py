@@ -6,7 +6,9 @@ A case: name; "set" (top-level members merged into the base config;
 removes it); optional "version" (default 1.0.0), "containers" (how many
 container netns), "setup" (commands run before the first step, see
 Run.setup_cmd), "steps" (default: ADD, snapshot, CHECK when the version
-has it, DEL, snapshot, DEL again). @DATA@ is the run's IPAM dataDir, @DIR@
+has it, DEL, snapshot, DEL again; a step is {"cmd": ADD|DEL|CHECK|STATUS|GC,
+"c": container index, "cid", "ifname", "env", "set", "raw"}, {"cmd":
+"SNAPSHOT"}, or {"cmd": "RUN", "where": "host"|"cN", "argv": [...]}). @DATA@ is the run's IPAM dataDir, @DIR@
 its scratch directory. "pending": a known bug of ours, fixed elsewhere:
 {"why", "paths": regex, "ours": text}; differences at those paths where
 our value holds that text are reported as pending, and the case fails once none is left (remove the mark then). The
@@ -61,8 +63,8 @@ def add_del(n, conf_set=None):
     return s + [{"cmd": "SNAPSHOT"}]
 
 
-# Known bug, fixed on branch faults-bridge: a failed ADD that made (or used)
-# the bridge leaves it with MAC 00:00:00:00:00:00. Once that is merged these
+# Known bug, fixed on branch faults-bridge: a failed ADD that made the
+# bridge leaves it with MAC 00:00:00:00:00:00. Once that is merged these
 # differences are gone, and diff.py fails until the mark is removed.
 ZERO_MAC = {"why": "bridge MAC 00:00:00:00:00:00 after a failed ADD (branch faults-bridge)",
             "ours": "00:00:00:00:00:00",
@@ -173,7 +175,7 @@ CASES.append({"name": "error bridge name taken by a non-bridge link",
               "setup": ["host: ip link add br0 type veth peer name br0p"]})
 CASES.append({"name": "error container interface exists",
               "setup": ["c0: ip link add eth0 type veth peer name eth0p"]})
-CASES.append({"name": "error gateway conflict without forceAddress", "pending": ZERO_MAC,
+CASES.append({"name": "error gateway conflict without forceAddress",
               "setup": ["host: ip link add br0 type bridge", "host: ip addr add 10.88.0.99/24 dev br0"]})
 CASES.append({"name": "forceAddress replaces a conflicting address", "set": {"forceAddress": True},
               "setup": ["host: ip link add br0 type bridge", "host: ip addr add 10.88.0.99/24 dev br0"]})
