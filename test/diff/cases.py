@@ -6,13 +6,17 @@ A case: name; "set" (top-level members merged into the base config;
 removes it); optional "version" (default 1.0.0), "containers" (how many
 container netns), "setup" (commands run before the first step, see
 Run.setup_cmd), "steps" (default: ADD, snapshot, CHECK when the version
-has it, DEL, snapshot, DEL again; a step is {"cmd": ADD|DEL|CHECK|STATUS|GC,
-"c": container index, "cid", "ifname", "env", "set", "raw"}, {"cmd":
-"SNAPSHOT"}, or {"cmd": "RUN", "where": "host"|"cN", "argv": [...]}). @DATA@ is the run's IPAM dataDir, @DIR@
-its scratch directory. "pending": a known bug of ours, fixed elsewhere:
-{"why", "paths": regex, "ours": text}; differences at those paths where
-our value holds that text are reported as pending, and the case fails once none is left (remove the mark then). The
-reference 1.1.1 speaks cniVersion 0.1.0 to 1.0.0.
+has it, DEL, snapshot, DEL again). A step is {"cmd": ADD|DEL|CHECK|STATUS|
+GC, "c": container index, "cid", "ifname", "env", "set", "raw"}, {"cmd":
+"SNAPSHOT"}, or {"cmd": "RUN", "where": "host"|"cN", "argv": [...]}.
+@DATA@ is the run's IPAM dataDir, @DIR@ its scratch directory.
+
+"pending": a known bug of ours, fixed elsewhere: {"why", "paths": regex,
+"ours": text}; differences at those paths where our value holds that text
+are reported as pending, and the case fails once none is left (remove the
+mark then).
+
+The reference 1.1.1 speaks cniVersion 0.1.0 to 1.0.0.
 """
 import copy
 
