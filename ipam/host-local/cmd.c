@@ -164,6 +164,32 @@ static int fill_result(struct cni_result *r, const struct hl_config *c, const st
 	return 0;
 }
 
+/* Everything ADD checks before it opens the store: the config, the
+ * resolv.conf, which set each requested address belongs to. */
+static int prepare_add(const struct cni_env *env, const struct cni_conf *conf, struct hl_config *c,
+		       int **assign, struct cni_dns *dns, struct cni_error *err)
+{
+	if (hl_config_load(conf, env->args, c, err) < 0)
+		return -1;
+	if (!(*assign = calloc(c->n_sets ? c->n_sets : 1, sizeof(**assign))))
+		return cni_error_oom(err);
+	if (c->resolv_conf && hl_parse_resolv_conf(c->resolv_conf, dns, err) < 0)
+		return -1;
+	return hl_assign_requested(c->sets, c->n_sets, c->requested, c->n_requested, *assign, err);
+}
+
+int hl_cmd_validate_add(const struct cni_env *env, const struct cni_conf *conf,
+			struct cni_error *err)
+{
+	cleanup_hl_config struct hl_config c = {0};
+	cleanup_free int *assign = NULL;
+	struct cni_dns dns = {0};
+	int r = prepare_add(env, conf, &c, &assign, &dns, err);
+
+	cni_dns_clear(&dns);
+	return r;
+}
+
 int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err)
 {
@@ -178,15 +204,12 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	char name[IP_ADDR_STRLEN];
 	size_t n_got = 0, n_held = 0;
 
-	if (hl_config_load(conf, env->args, &c, err) < 0 || owner_init(&o, env, err) < 0)
-		return -1;
-	if (!(r = cni_result_new()) || !(assign = calloc(c.n_sets, sizeof(*assign))) ||
-	    !(got = calloc(c.n_sets, sizeof(*got))))
+	if (owner_init(&o, env, err) < 0 || !(r = cni_result_new()))
 		return cni_error_oom(err);
-	if (c.resolv_conf && hl_parse_resolv_conf(c.resolv_conf, &r->dns, err) < 0)
+	if (prepare_add(env, conf, &c, &assign, &r->dns, err) < 0)
 		return -1;
-	if (hl_assign_requested(c.sets, c.n_sets, c.requested, c.n_requested, assign, err) < 0)
-		return -1;
+	if (!(got = calloc(c.n_sets, sizeof(*got))))
+		return cni_error_oom(err);
 	/* one lock for the whole ADD: the sets are reserved all or nothing */
 	if (hl_store_open(&st, c.data_dir, c.name, true, err) < 0 ||
 	    hl_index_open(&ix, &st, err) < 0 || held_addresses(&ix, &o, &held, &n_held, err) < 0)

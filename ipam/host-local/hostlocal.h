@@ -18,6 +18,10 @@
  * where given); all-or-nothing. */
 int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err);
+/* What ADD checks before it touches the store (config, resolvConf,
+ * requested addresses), with ADD's errors; nothing is changed. */
+int hl_cmd_validate_add(const struct cni_env *env, const struct cni_conf *conf,
+			struct cni_error *err);
 /* Release every address of container+ifname; nothing to release is fine. */
 int hl_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err);
 /* Fail unless container+ifname holds an address. */

@@ -57,12 +57,17 @@ struct cni_conf {
 enum cni_cmd cni_cmd_from_string(const char *s);
 const char *cni_cmd_to_string(enum cni_cmd cmd);
 
-/* Read CNI_* from the environment and validate them for env->cmd. Code 4. */
+/* Read CNI_* from the environment: the command, and the variables it
+ * requires (code 4 when one is missing or the command is unknown). */
 int cni_env_load(struct cni_env *env, struct cni_error *err);
-/* The checks cni_env_load applies, usable on their own (code 4). */
+/* The containerID and ifname checks of ADD/DEL/CHECK (code 4), which the
+ * reference's skeleton makes after the network name's. */
+int cni_env_validate(const struct cni_env *env, struct cni_error *err);
 int cni_validate_container_id(const char *id, struct cni_error *err);
 int cni_validate_ifname(const char *ifname, struct cni_error *err);
-/* Network name: becomes a file name (no '/', not '.'/'..', bounded). Code 7. */
+/* Network name, the reference's rule (a letter or digit, then letters,
+ * digits, '_', '.', '-'), "invalid characters found in network name";
+ * ours also bounds it to CNI_NAME_MAX bytes. Code 7. */
 int cni_validate_network_name(const char *name, struct cni_error *err);
 
 /* Parse bytes as a network configuration (codes 6 and 7). Takes ownership

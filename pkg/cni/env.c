@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "cni.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,25 +37,28 @@ const char *cni_cmd_to_string(enum cni_cmd cmd)
 	return NULL;
 }
 
-/* The reference's ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ */
-static bool valid_id_char(char c, bool first)
+/* The reference's name rule (libcni's utils), for container IDs and
+ * network names alike: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (ASCII only). */
+static bool valid_name(const char *s)
 {
-	if (isascii((unsigned char)c) && isalnum((unsigned char)c))
-		return true;
-	return !first && (c == '_' || c == '.' || c == '-');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (p == s || (c != '_' && c != '.' && c != '-'))
+			return false;
+	}
+	return *s != '\0';
 }
 
 int cni_validate_container_id(const char *id, struct cni_error *err)
 {
 	if (!id || !*id)
 		return cni_error_set(err, CNI_ERR_INVALID_ENV, "missing containerID");
-	for (const char *p = id; *p; p++) {
-		if (!valid_id_char(*p, p == id)) {
-			cni_error_set(err, CNI_ERR_INVALID_ENV,
-				      "invalid characters in containerID");
-			cni_error_set_details(err, "%s", id);
-			return -1;
-		}
+	if (!valid_name(id)) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV, "invalid characters in containerID");
+		cni_error_set_details(err, "%s", id);
+		return -1;
 	}
 	return 0;
 }
@@ -88,30 +90,20 @@ int cni_validate_ifname(const char *ifname, struct cni_error *err)
 
 int cni_validate_network_name(const char *name, struct cni_error *err)
 {
-	size_t len;
 	if (!name || !*name)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "missing network name");
-	len = strlen(name);
-	if (len > CNI_NAME_MAX) {
-		cni_error_set(err, CNI_ERR_INVALID_CONFIG, "network name is too long");
-		cni_error_set_details(err, "at most %d bytes", CNI_NAME_MAX);
-		return -1;
-	}
-	/* It becomes a directory name (host-local's store). */
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/')) {
+	if (!valid_name(name)) {
 		cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 			      "invalid characters found in network name");
 		cni_error_set_details(err, "%s", name);
 		return -1;
 	}
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f) {
-			cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				      "invalid characters found in network name");
-			cni_error_set_details(err, "control character 0x%02x", c);
-			return -1;
-		}
+	/* Ours only: the name goes into nftables element comments (with the
+	 * container ID and ifname, 256 bytes in all) and host-local's store. */
+	if (strlen(name) > CNI_NAME_MAX) {
+		cni_error_set(err, CNI_ERR_INVALID_CONFIG, "network name is too long");
+		cni_error_set_details(err, "at most %d bytes", CNI_NAME_MAX);
+		return -1;
 	}
 	return 0;
 }
@@ -169,12 +161,15 @@ int cni_env_load(struct cni_env *env, struct cni_error *err)
 	if (*missing)
 		return cni_error_set(err, CNI_ERR_INVALID_ENV,
 				     "required env variables [%s] missing", missing);
+	return 0;
+}
 
-	if (env->cmd == CNI_CMD_ADD || env->cmd == CNI_CMD_DEL || env->cmd == CNI_CMD_CHECK) {
-		if (cni_validate_container_id(env->container_id, err) < 0)
-			return -1;
-		if (cni_validate_ifname(env->ifname, err) < 0)
-			return -1;
-	}
+int cni_env_validate(const struct cni_env *env, struct cni_error *err)
+{
+	if (env->cmd != CNI_CMD_ADD && env->cmd != CNI_CMD_DEL && env->cmd != CNI_CMD_CHECK)
+		return 0;
+	if (cni_validate_container_id(env->container_id, err) < 0 ||
+	    cni_validate_ifname(env->ifname, err) < 0)
+		return -1;
 	return 0;
 }

@@ -213,7 +213,9 @@ int cni_plugin_main(const struct cni_plugin *plugin, int argc, char **argv)
 		cni_error_move(&err, &env_err);
 		goto fail;
 	}
-	if (cni_version_check(conf.cni_version, &err) < 0 ||
+	/* then, as the reference: the name (in the parse), the containerID and
+	 * ifname, the version */
+	if (cni_env_validate(&env, &err) < 0 || cni_version_check(conf.cni_version, &err) < 0 ||
 	    check_cmd_version(env.cmd, conf.cni_version, &err) < 0)
 		goto fail;
 	if (dispatch(plugin, &env, &conf, &err) < 0)

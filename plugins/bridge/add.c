@@ -431,8 +431,11 @@ int br_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	int r = -1;
 
 	if (br_conf_load(conf, env->args, &a.c, err) < 0 ||
-	    br_conf_check_add(&a.c, a.mac, &a.has_mac, err) < 0)
+	    br_conf_check_add(&a.c, a.mac, &a.has_mac, err) < 0 ||
+	    (a.c.ipam_type && br_ipam_validate(a.c.ipam_type, env, conf, err) < 0))
 		goto out;
+	if (br_masq_backend_note(&a.c))
+		fprintf(stderr, "%s\n", br_masq_backend_note(&a.c));
 	r = do_add(&a, err);
 	if (r < 0) {
 		rollback(&a);

@@ -56,6 +56,9 @@ void br_conf_free(struct br_conf *c);
 int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac,
 		      struct cni_error *err);
 bool br_vlan_filtering(const struct br_conf *c);
+/* The line ADD prints on stderr when ipMasq asks for the "iptables"
+ * backend, which is served from our nftables table; NULL otherwise. */
+const char *br_masq_backend_note(const struct br_conf *c);
 
 /* "aa:bb:cc:dd:ee:ff", "aa-bb-...", "aabb.ccdd.eeff". 0 or -1. */
 int br_parse_mac(const char *s, uint8_t mac[6]);

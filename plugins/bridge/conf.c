@@ -171,18 +171,23 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 	if (c->hairpin && c->promisc)
 		return cni_error_set(
 		    err, CNI_ERR_INVALID_CONFIG,
-		    "cannot set hairpin mode and promiscuous mode at the same time");
-	if (c->ip_masq_backend && strcmp(c->ip_masq_backend, "nftables") != 0) {
-		if (strcmp(c->ip_masq_backend, "iptables") != 0)
+		    "cannot set hairpin mode and promiscuous mode at the same time.");
+	/* the VLAN gateway interface's name, known now (br_vlan_gateway) */
+	if (c->ipam_type && c->is_gw && c->vlan > 0) {
+		char name[32];
+		if (snprintf(name, sizeof(name), "%s.%d", c->bridge, c->vlan) >= NL_IFNAMSIZ)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "unknown ipMasqBackend \"%s\" (must be \"nftables\")",
-					     c->ip_masq_backend);
-		if (c->ip_masq)
-			return cni_error_set(
-			    err, CNI_ERR_INVALID_CONFIG,
-			    "ipMasqBackend \"iptables\" is not supported: this bridge plugin "
-			    "masquerades with nftables only (use \"nftables\" or omit it)");
+					     "vlan gateway name %s is longer than 15 characters",
+					     name);
 	}
+	/* "iptables" (reference 1.5+) is served from our nftables table too:
+	 * br_masq_backend_note says so */
+	if (c->ip_masq_backend && strcmp(c->ip_masq_backend, "nftables") != 0 &&
+	    strcmp(c->ip_masq_backend, "iptables") != 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "unknown ipMasqBackend \"%s\" (must be \"nftables\" or "
+				     "\"iptables\")",
+				     c->ip_masq_backend);
 	if (c->mac) {
 		if (br_parse_mac(c->mac, mac) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
@@ -193,6 +198,14 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 		*has_mac = true;
 	}
 	return 0;
+}
+
+const char *br_masq_backend_note(const struct br_conf *c)
+{
+	if (c->ip_masq && c->ip_masq_backend && strcmp(c->ip_masq_backend, "iptables") == 0)
+		return "bridge: ipMasqBackend \"iptables\": masquerading with nftables instead "
+		       "(table inet cni_c_bridge); this plugin does not use iptables";
+	return NULL;
 }
 
 /* Go's net.ParseMAC, restricted to 6-byte addresses. */

@@ -18,17 +18,28 @@ bool br_ipam_early(const char *type)
 
 /* The one decision: is `type`, as CNI_PATH resolves it, our host-local of
  * this very build? A type that does not resolve is "no": the exec path then
- * reports it as it always did. */
+ * reports it as it always did. The answer for one CNI_PATH is kept: ADD
+ * asks before its IPAM thread starts (br_ipam_validate), which then only
+ * reads it. */
 static bool run_inproc(const char *type, const struct cni_env *env)
 {
+	static struct {
+		const char *cni_path;
+		bool known, answer;
+	} cache;
 	cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
 	cleanup_free char *path = NULL;
 
 	if (!type || strcmp(type, "host-local") != 0)
 		return false;
+	if (cache.known && cache.cni_path == env->path)
+		return cache.answer;
 	if (!(path = cni_find_plugin(type, env->path, &ignored)))
 		return false;
-	return cni_c_binary_is(path, HL_NOTE_DESC);
+	cache.answer = cni_c_binary_is(path, HL_NOTE_DESC);
+	cache.cni_path = env->path;
+	cache.known = true;
+	return cache.answer;
 }
 
 /* What the exec'd plugin's skeleton would hand our host-local: the config
@@ -134,6 +145,20 @@ static int exec_add(const char *type, const struct cni_env *env, const struct cn
 		return -1;
 	*allocated = true;
 	return cni_delegate_parse_result(type, out, conf->cni_version, result, err);
+}
+
+int br_ipam_validate(const char *type, const struct cni_env *env, const struct cni_conf *conf,
+		     struct cni_error *err)
+{
+	cleanup_conf struct cni_conf hconf = {0};
+	struct cni_env henv;
+
+	if (!run_inproc(type, env))
+		return 0;
+	if (inproc_setup(CNI_CMD_ADD, env, conf, &henv, &hconf, err) < 0 ||
+	    hl_cmd_validate_add(&henv, &hconf, err) < 0)
+		return as_exec_error(err);
+	return 0;
 }
 
 int br_ipam_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,

@@ -21,6 +21,12 @@
  * so their ADD may run before the veth exists. */
 bool br_ipam_early(const char *type);
 
+/* Before ADD changes anything: when the IPAM is our host-local (run in
+ * this process), the checks its ADD makes before it touches its store,
+ * with its errors, so a bad IPAM config fails before any change. Other
+ * plugins: 0 (they can only be asked by running them). */
+int br_ipam_validate(const char *type, const struct cni_env *env, const struct cni_conf *conf,
+		     struct cni_error *err);
 /* ADD: the parsed result in the config's version, or the plugin's error.
  * On failure nothing stays allocated: a plugin whose ADD succeeded but
  * whose result is unusable is called again with DEL. */

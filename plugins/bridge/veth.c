@@ -12,6 +12,7 @@
 #include <linux/if.h>
 #include <linux/if_bridge.h>
 
+#include "ns/sysctl.h"
 #include "util/cleanup.h"
 
 int br_random_veth_name(char name[NL_IFNAMSIZ], struct cni_error *err)
@@ -80,6 +81,17 @@ int br_veth_create(struct nl_sock *nl, struct nl_sock *peer_nl, int peer_netns_f
 		cni_error_wrap(err, "failed to lookup \"%s\"", name);
 		nl_link_del(nl, 0, name, NULL);
 		return r;
+	}
+	/* As the reference: we own the routes of the host end, it takes no
+	 * router advertisements. The value came with the lookup, so /proc/sys
+	 * is written only when it is not 0 already (the host's default); like
+	 * the reference, a failed write is ignored. */
+	if (host->ipv6_accept_ra != 0) {
+		cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
+		char key[64];
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", name);
+		if (sysctl_write(key, "0", &ignored) == 0)
+			host->ipv6_accept_ra = 0;
 	}
 	return 0;
 }

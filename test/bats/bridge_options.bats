@@ -57,7 +57,7 @@ err_is() { # CODE MSG-substring
 	br_run ADD "$(br_conf '.promiscMode = true | .hairpinMode = true')"
 	assert_failure
 	run jq -r '.code, .msg' <<<"$output"
-	assert_output "$(printf '7\ncannot set hairpin mode and promiscuous mode at the same time')"
+	assert_output "$(printf '7\ncannot set hairpin mode and promiscuous mode at the same time.')"
 	run hns link show "$BR"
 	assert_failure
 }
@@ -202,20 +202,33 @@ err_is() { # CODE MSG-substring
 	assert_output "$(printf '7\ncannot use IPAM when DisableContainerInterface flag is set')"
 }
 
-@test "options: ipMasqBackend iptables is refused (code 7); nftables is fine" {
+@test "options: ipMasqBackend iptables masquerades from nftables (said once on stderr); unknown backends are code 7" {
 	br_run ADD "$(br_conf '.ipMasq = true | .ipMasqBackend = "iptables"')"
-	assert_failure
-	run jq -r '.code, .msg' <<<"$output"
-	assert_line -n 0 7
-	assert_line -n 1 --partial 'ipMasqBackend "iptables" is not supported'
-	run hns link show "$BR"
-	assert_failure
+	assert_success
+	[ "$(grep -c 'ipMasqBackend "iptables": masquerading with nftables' <<<"$stderr")" = 1 ] ||
+		fail "stderr: $stderr"
+	# the container's address is in our masquerade set, no iptables rule
+	run ip netns exec "$HOSTNS" nft list table inet cni_c_bridge
+	assert_success
+	assert_output --partial "10.88.0.2"
+	run ip netns exec "$HOSTNS" iptables-save -t nat
+	refute_output --partial "CNI-"
+	br_run DEL "$(br_conf '.ipMasq = true | .ipMasqBackend = "iptables"')"
+	assert_success
+	run ip netns exec "$HOSTNS" nft list table inet cni_c_bridge
+	refute_output --partial "10.88.0.2"
+	# without ipMasq the backend is not used: nothing said
+	br_run ADD "$(br_conf '.ipMasqBackend = "iptables"')"
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	br_run DEL "$(br_conf '.ipMasqBackend = "iptables"')"
 	br_run ADD "$(br_conf '.ipMasqBackend = "bogus"')"
 	assert_failure
 	run jq -r '.code' <<<"$output"
 	assert_output 7
-	br_run ADD "$(br_conf '.ipMasq = true | .ipMasqBackend = "nftables"')"
+	CID=other br_run ADD "$(br_conf '.ipMasq = true | .ipMasqBackend = "nftables"')"
 	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
 
 @test "options: vlan and vlanTrunk values are validated as the reference (code 7)" {

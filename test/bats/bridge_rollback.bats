@@ -170,3 +170,28 @@ assert_container_clean() {
 	run reservations
 	assert_output "10.88.0.2"
 }
+
+@test "rollback: a bad config fails before any change, the store untouched (our host-local in-process)" {
+	local -a cases=(
+		'.ipam.subnet = "10.88.0.0/33"'
+		'.ipam.rangeStart = "10.99.0.5"'
+		'.ipam.resolvConf = "/nonexistent/resolv.conf"'
+		'.args = {cni: {ips: ["10.77.0.9"]}}'
+		'.ipam.routes = [{dst: "nope"}]'
+		'.bridge = "br-0123456789" | .vlan = 100'
+		'.ipMasqBackend = "bogus"'
+	)
+	local c
+	for c in "${cases[@]}"; do
+		br_run ADD "$(br_conf "$c")"
+		assert_failure
+		# 7, or 103 for an address outside every range
+		[[ "$(jq -r .code <<<"$output")" =~ ^(7|103)$ ]] || fail "$c: $output"
+		# no bridge, no veth, nothing in the container, the store not even made
+		run hns -o link show
+		refute_output --partial "$BR"
+		refute_output --partial "br-0123456789"
+		assert_container_clean
+		[ ! -e "$IPAMDIR/$NET" ] || fail "$c: the store was touched: $(ls -a "$IPAMDIR/$NET")"
+	done
+}

@@ -320,3 +320,39 @@ assert_one_json_object() {
 	[ "$(jq -r .details <<<"$output")" = $'a\uFFFDb' ] || fail "$output"
 	iconv -f UTF-8 -t UTF-8 <<<"$output" >/dev/null || fail "invalid UTF-8 on stdout"
 }
+
+@test "network names: the reference's rule and error on every command, both plugins" {
+	# ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$, checked before the containerID, ifname
+	# and version; VERSION reads no name
+	local names=('bad name!' $'\xff\xfe' '_x' '-x' '.x' 'my net' 'a/b' 'ü' 'n\\t' 'a\\u0041!')
+	local p n c out ref
+	for p in bridge host-local; do
+		for n in "${names[@]}"; do
+			for c in ADD DEL CHECK STATUS GC; do
+				local j
+				j=$(printf '{"cniVersion":"1.0.0","name":"%s","type":"%s"}' "$n" "$p")
+				CID=-bad-too run_plugin "$CNI_TEST_BIN/$p" "$c" "$j"
+				assert_cni_error 7
+				out=$output
+				[ "$(jq -r .msg <<<"$out")" = "invalid characters found in network name" ] ||
+					fail "$p $c '$n': $out"
+				if [ -x "$REF_BIN/$p" ]; then
+					# the reference's msg and details, byte for byte
+					CID=-bad-too run_plugin "$REF_BIN/$p" "$c" "$j"
+					ref=$output
+					[ "$(jq -c '{code,msg,details}' <<<"$out")" = \
+						"$(jq -c '{code,msg,details}' <<<"$ref")" ] ||
+						fail "$p $c '$n': ours $out, reference $ref"
+				fi
+			done
+			run_plugin "$CNI_TEST_BIN/$p" VERSION "$j"
+			assert_success
+		done
+		for n in a A.b-c_d 0 x..; do
+			j=$(printf '{"cniVersion":"1.1.0","name":"%s","type":"%s"}' "$n" "$p")
+			run_plugin "$CNI_TEST_BIN/$p" STATUS "$j"
+			[ "$(jq -r .msg <<<"$output")" != "invalid characters found in network name" ] ||
+				fail "$p '$n' rejected: $output"
+		done
+	done
+}

@@ -256,11 +256,11 @@ static void expect_add_check(const char *body, const char *args, int rc, const c
 static void test_check_add(void **state)
 {
 	expect_add_check("\"hairpinMode\":true,\"promiscMode\":true", NULL, -1,
-			 "cannot set hairpin mode and promiscuous mode at the same time");
+			 "cannot set hairpin mode and promiscuous mode at the same time.");
 	expect_add_check("\"disableContainerInterface\":true,\"ipam\":{\"type\":\"x\"}", NULL, -1,
 			 "cannot use IPAM when DisableContainerInterface flag is set");
 	expect_add_check("\"disableContainerInterface\":true,\"ipam\":{}", NULL, 0, NULL);
-	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", NULL, -1, NULL);
+	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"iptables\"", NULL, 0, NULL);
 	expect_add_check("\"ipMasq\":false,\"ipMasqBackend\":\"iptables\"", NULL, 0, NULL);
 	expect_add_check("\"ipMasqBackend\":\"other\"", NULL, -1, NULL);
 	expect_add_check("\"ipMasq\":true,\"ipMasqBackend\":\"nftables\"", NULL, 0, NULL);

@@ -142,13 +142,24 @@ static void test_env_validates(void **state)
 	cleanup_error struct cni_error err = CNI_ERROR_INIT;
 	set_full_env("ADD");
 	setenv("CNI_CONTAINERID", "-leading-dash", 1);
-	assert_int_equal(cni_env_load(&env, &err), -1);
+	/* loading only looks for what is missing; the checks come after the
+	 * network name's, as in the reference */
+	assert_int_equal(cni_env_load(&env, &err), 0);
+	assert_int_equal(cni_env_validate(&env, &err), -1);
 	assert_string_equal(err.msg, "invalid characters in containerID");
 	assert_string_equal(err.details, "-leading-dash");
+	cni_error_clear(&err);
 	set_full_env("CHECK");
 	setenv("CNI_IFNAME", "eth0:1", 1);
-	assert_int_equal(cni_env_load(&env, &err), -1);
+	assert_int_equal(cni_env_load(&env, &err), 0);
+	assert_int_equal(cni_env_validate(&env, &err), -1);
 	assert_int_equal(err.code, CNI_ERR_INVALID_ENV);
+	cni_error_clear(&err);
+	/* not checked for GC */
+	set_full_env("GC");
+	setenv("CNI_CONTAINERID", "!!", 1);
+	assert_int_equal(cni_env_load(&env, &err), 0);
+	assert_int_equal(cni_env_validate(&env, &err), 0);
 	clear_env();
 }
 
@@ -209,14 +220,24 @@ static void test_ifname(void **state)
 static void test_network_name(void **state)
 {
 	char longname[CNI_NAME_MAX + 2];
-	const char *good[] = {"mynet", "my net", "a.b", "...", "x..", "k8s-pod-network", "ü"};
-	const char *bad[] = {"", ".", "..", "a/b", "/", "a\nb", "a\x7f", "a\tb"};
+	/* the reference's ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ */
+	const char *good[] = {"mynet", "a.b", "x..", "k8s-pod-network", "0", "Z_9", "a-", "A.-_"};
+	const char *bad[] = {".",      "..",  "a/b",	 "/",	"a\nb", "a\x7f",     "a\tb",
+			     "my net", "...", "-a",	 "_a",	".a",	"bad name!", "\xff\xfe",
+			     "ü",      "aü",  "mynet\n", "a:b", "a\\b"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_int_equal(cni_validate_network_name(good[i], NULL), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cleanup_error struct cni_error err = CNI_ERROR_INIT;
 		assert_int_equal(cni_validate_network_name(bad[i], &err), -1);
 		assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
+		assert_string_equal(err.msg, "invalid characters found in network name");
+		assert_string_equal(err.details, bad[i]);
+	}
+	{
+		cleanup_error struct cni_error err = CNI_ERROR_INIT;
+		assert_int_equal(cni_validate_network_name("", &err), -1);
+		assert_string_equal(err.msg, "missing network name");
 	}
 	memset(longname, 'n', sizeof(longname));
 	longname[CNI_NAME_MAX] = '\0';
