@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a target needs, only those missing. Idempotent.
-#   install-deps.sh build|test|demo|bench
+#   install-deps.sh build|test|demo|bench|fuzz
 set -euo pipefail
 
 build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
@@ -10,13 +10,16 @@ test=(bats bats-support bats-assert libcmocka-dev jq util-linux strace
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
 	podman runc busybox-static inotify-tools python3)
 bench=(containernetworking-plugins jq)
+# libFuzzer comes with clang's runtime (compiler-rt)
+fuzz=(clang libclang-rt-dev)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
 test) want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
 demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins iptables jq python3 golang-go golang-github-appc-cni-dev) ;;
 bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
-*) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
+*) echo "usage: $0 build|test|demo|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -200,6 +200,7 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	cleanup_owner struct owner o = {0};
 	cleanup_free int *assign = NULL;
 	cleanup_free struct ip_addr *got = NULL, *held = NULL;
+	cleanup_free char *printed = NULL;
 	char name[IP_ADDR_STRLEN];
 	size_t n_got = 0, n_held = 0;
 
@@ -225,6 +226,12 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		cni_error_oom(err);
 		goto fail;
 	}
+	/* Our caller prints r in the config's version (the skeleton, or the
+	 * bridge running us in-process). A result that version cannot express
+	 * (in 0.2.0, a route of a family with no address) fails the ADD here,
+	 * where what it reserved can still be released. */
+	if (!(printed = cni_result_print(r, conf->cni_version, err)))
+		goto fail;
 	if (hl_index_commit(&ix, err) < 0)
 		goto fail;
 	*result = steal_pointer(&r);
@@ -275,7 +282,8 @@ int hl_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	ret = hl_store_open(&st, c.data_dir, c.name, false, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0; /* no directory: nothing to release */
-	if (hl_index_open(&ix, &st, err) < 0)
+	/* what an ADD killed before its unlink left (it may hold our owner) */
+	if (hl_store_drop_temp(&st, err) < 0 || hl_index_open(&ix, &st, err) < 0)
 		return -1;
 	ret = release_key(&st, &ix, o.key, o.keylen, &n, err);
 	/* Files from before ifnames were recorded hold just the ID. The
@@ -384,6 +392,8 @@ int hl_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni
 	ret = hl_store_open(&st, c.data_dir, c.name, false, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;
+	if (hl_store_drop_temp(&st, err) < 0)
+		return -1;
 	g.att = att;
 	g.n_att = n_att;
 	/* GC never trusts the index: it reads every reservation */

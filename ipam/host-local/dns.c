@@ -42,10 +42,6 @@ static int apply(struct cni_dns *dns, char **f, size_t nf)
 int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error *err)
 {
 	cleanup_fclose FILE *fp = NULL;
-	cleanup_free char *line = NULL;
-	cleanup_free char **f = NULL;
-	size_t cap = 0, fcap = 0;
-	ssize_t len;
 	int fd;
 
 	/* O_NONBLOCK: a FIFO given as resolvConf must not hang us */
@@ -57,6 +53,16 @@ int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error
 		return cni_error_set_errno(err, CNI_ERR_INVALID_CONFIG, e,
 					   "ipam.resolvConf: cannot read %s", path);
 	}
+	return hl_parse_resolv_stream(fp, path, dns, err);
+}
+
+int hl_parse_resolv_stream(FILE *fp, const char *path, struct cni_dns *dns, struct cni_error *err)
+{
+	cleanup_free char *line = NULL;
+	cleanup_free char **f = NULL;
+	size_t cap = 0, fcap = 0;
+	ssize_t len;
+
 	while ((len = getline(&line, &cap, fp)) >= 0) {
 		size_t nf = 0;
 		char *save = NULL, *tok, *p = line;

@@ -4,6 +4,8 @@
 #ifndef HL_DNS_H
 #define HL_DNS_H
 
+#include <stdio.h>
+
 #include "cni/error.h"
 #include "cni/result.h"
 
@@ -12,5 +14,7 @@
  * replaces an earlier one; search and options accumulate. Code 7 naming
  * ipam.resolvConf when the file cannot be read. */
 int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error *err);
+/* The same from an open stream (path only names it in errors). */
+int hl_parse_resolv_stream(FILE *fp, const char *path, struct cni_dns *dns, struct cni_error *err);
 
 #endif

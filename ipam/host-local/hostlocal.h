@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The host-local commands, as plugged into cni_plugin_main. */
+/* The host-local commands, as plugged into cni_plugin_main, and the ELF
+ * note that names our host-local binary. */
 #ifndef HL_CMD_H
 #define HL_CMD_H
 
+#include "build-id.h" /* generated: CNI_C_BUILD_ID */
 #include "cni/cni.h"
+#include "cni/version.h"
+
+/* The desc of the "cni-c" ELF note (util/elfnote.h) in our host-local
+ * binary: name, version and build id (a hash of every source host-local is
+ * made of). The bridge runs host-local's code in-process only when the
+ * binary CNI_PATH resolves to carries exactly this note: the same code. */
+#define HL_NOTE_DESC "host-local " CNI_PLUGIN_VERSION " " CNI_C_BUILD_ID
 
 /* Reserve one address per range set for container+ifname (requested ones
  * where given); all-or-nothing. */

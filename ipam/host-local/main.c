@@ -5,9 +5,9 @@
 #include "util/elfnote.h"
 #include "cni/version.h"
 
-/* How the bridge knows this binary is ours: it then runs the same code
- * (cmd.c) in its own process instead of exec'ing us. */
-CNI_C_ELF_NOTE("host-local");
+/* How the bridge knows this binary is ours, of its own build: it then runs
+ * the same code (cmd.c) in its own process instead of exec'ing us. */
+CNI_C_ELF_NOTE(HL_NOTE_DESC);
 
 static const struct cni_plugin plugin = {
     .name = "host-local",

@@ -111,7 +111,9 @@ struct cni_attachment {
 	const char *container_id;
 	const char *ifname;
 };
-/* Borrowing pointers into conf->root; *out malloc'd. Absent list = empty. */
+/* Borrowing pointers into conf->root; *out malloc'd. [] or null: none
+ * valid (*n 0); an absent key is an error (code 7), so that a GC without
+ * the list removes nothing. */
 int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out, size_t *n,
 		       struct cni_error *err);
 

@@ -197,14 +197,21 @@ int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out,
 		       struct cni_error *err)
 {
 	const char *key = "cni.dev/valid-attachments";
-	const cJSON *list = conf->root ? get_field(conf->root, key) : NULL;
+	/* not get_field: null and absent differ here */
+	const cJSON *list = conf->root ? cJSON_GetObjectItemCaseSensitive(conf->root, key) : NULL;
 	cleanup_free struct cni_attachment *arr = NULL;
 	size_t count = 0;
 	const cJSON *it;
 
 	*out = NULL;
 	*n = 0;
+	/* Absent is not "nothing is valid": a caller that forgot the list
+	 * must not lose every attachment. null (Go's nil slice) is none. */
 	if (!list)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "GC needs %s (the attachments still in use; [] for none)",
+				     key);
+	if (cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an array", key);

@@ -77,7 +77,7 @@ struct cni_delegate_job {
 	pid_t pid; /* 0: not running */
 	int in_fd, out_fd;
 	const char *type;
-	sigset_t old_set; /* our signal mask before SIGPIPE was blocked */
+	sigset_t old_set; /* the thread's signal mask before SIGPIPE was blocked */
 	struct child_io io;
 };
 static int cni_delegate_start(const char *type, enum cni_cmd cmd, const struct cni_env *env,
@@ -208,7 +208,9 @@ static int pump(int in_fd, int out_fd, struct child_io *io, struct cni_error *er
 }
 
 /* Spawn path with our env, its stdin and stdout on pipes; SIGPIPE stays
- * blocked in us until spawn_collect (the child may not read its stdin). */
+ * blocked in the calling thread until spawn_collect (the child may not
+ * read its stdin). pthread_sigmask, not sigprocmask: the bridge runs this
+ * on a thread of its own, and the mask is that thread's alone. */
 static int spawn_start(const char *path, const char *command, const struct cni_env *env,
 		       struct cni_delegate_job *job, struct cni_error *err)
 {
@@ -241,7 +243,7 @@ static int spawn_start(const char *path, const char *command, const struct cni_e
 	/* the child gets the original mask and a default SIGPIPE */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &job->old_set);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &job->old_set);
 	sigemptyset(&def_set);
 	sigaddset(&def_set, SIGPIPE);
 
@@ -258,7 +260,7 @@ static int spawn_start(const char *path, const char *command, const struct cni_e
 	envv_free(&e);
 	if (rc != 0) {
 		job->pid = 0;
-		sigprocmask(SIG_SETMASK, &job->old_set, NULL);
+		pthread_sigmask(SIG_SETMASK, &job->old_set, NULL);
 		return cni_error_set_errno(err, CNI_ERR_DELEGATE, rc, "failed to execute plugin %s",
 					   path);
 	}
@@ -297,7 +299,7 @@ static int spawn_collect(struct cni_delegate_job *job, int *status, struct cni_e
 		struct timespec zero = {0, 0};
 		sigtimedwait(&pipe_set, NULL, &zero);
 	}
-	sigprocmask(SIG_SETMASK, &job->old_set, NULL);
+	pthread_sigmask(SIG_SETMASK, &job->old_set, NULL);
 	return rc;
 }
 
@@ -414,17 +416,24 @@ int cni_delegate_add(const char *type, const struct cni_env *env, const struct c
 static int cni_delegate_finish_add(struct cni_delegate_job *job, const struct cni_conf *conf,
 				   struct cni_result **result, struct cni_error *err)
 {
-	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
 	cleanup_free char *out = NULL;
-	const char *type = job->type;
 
 	*result = NULL;
 	if (cni_delegate_finish(job, &out, err) < 0)
 		return -1;
-	if (cni_result_parse(out, conf->cni_version, result, &perr) < 0) {
+	return cni_delegate_parse_result(job->type, out, conf->cni_version, result, err);
+}
+
+int cni_delegate_parse_result(const char *type, const char *out, const char *version,
+			      struct cni_result **result, struct cni_error *err)
+{
+	cleanup_error struct cni_error perr = CNI_ERROR_INIT;
+
+	*result = NULL;
+	if (cni_result_parse(out, version, result, &perr) < 0) {
 		cni_error_set(err, CNI_ERR_DELEGATE, "plugin %s returned an invalid result: %s",
 			      type, perr.msg ? perr.msg : "");
-		set_output_details(err, out, strlen(out));
+		set_output_details(err, out, out ? strlen(out) : 0);
 		return -1;
 	}
 	return 0;

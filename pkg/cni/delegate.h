@@ -16,6 +16,10 @@ char *cni_find_plugin(const char *type, const char *cni_path, struct cni_error *
 int cni_delegate_exec(const char *type, enum cni_cmd cmd, const struct cni_env *env,
 		      const char *stdin_data, size_t stdin_len, char **out, struct cni_error *err);
 
+/* A plugin's ADD output as its caller reads it: the result in version, or
+ * CNI_ERR_DELEGATE naming the plugin, with the output in the details. */
+int cni_delegate_parse_result(const char *type, const char *out, const char *version,
+			      struct cni_result **result, struct cni_error *err);
 /* ADD, then parse the result. */
 int cni_delegate_add(const char *type, const struct cni_env *env, const struct cni_conf *conf,
 		     struct cni_result **result, struct cni_error *err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "version.h"
 
 /* Write s to stdout in full; 0 or -1 (reported on stderr). */
@@ -195,6 +196,7 @@ int cni_plugin_main(const struct cni_plugin *plugin, int argc, char **argv)
 	struct cni_env env;
 	int env_rc;
 
+	FAULT_INIT(); /* the fault build only: CNI_FAULT, CNI_FAULT_LOG */
 	if (!command || !*command) {
 		print_about(plugin);
 		return 0;

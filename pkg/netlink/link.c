@@ -201,6 +201,8 @@ static int bridge_create(struct nl_sock *nl, const struct nl_bridge_opts *o, str
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, o->name);
 	if (o->mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)o->mtu);
+	if (o->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, o->mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	if (o->vlan_filtering) {

@@ -66,6 +66,8 @@ int nl_link_get(struct nl_sock *nl, const char *name, int index, struct nl_link 
 struct nl_bridge_opts {
 	const char *name;
 	int mtu;	     /* 0: kernel default (only applied on creation) */
+	const uint8_t *mac;  /* the MAC to create it with (a set MAC never follows
+				the ports); NULL: the kernel's choice */
 	bool promisc;	     /* set IFF_PROMISC (never cleared) */
 	bool vlan_filtering; /* turn IFLA_BR_VLAN_FILTERING on (never off) */
 };

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "ns/netns.h"
 
 static int nl_setup(struct mnl_socket *mnl, struct nl_sock **out, struct cni_error *err)
@@ -148,7 +149,8 @@ int nl_talk(struct nl_sock *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	seq = nlh->nlmsg_seq = ++nl->seq;
 	nl->ext_msg[0] = '\0';
-	if (mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
+	if (FAULT_ERRNO(NETLINK, "rtnetlink", nlh->nlmsg_type) ||
+	    mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
 		n = mnl_socket_recvfrom(nl->mnl, nl->buf, sizeof(nl->buf));

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "nft.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +35,7 @@
 #include <linux/netlink.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 
 #define RBUF_SIZE (64 * 1024 + 4096) /* a dump part, or an echoed 64K message */
 #define BIG_BATCH (128 * 1024)	     /* above: raise socket buffers */
@@ -122,6 +124,18 @@ void nft_msgs_init(struct nft_msgs *m, struct nft_sock *s, bool batch)
 		nftnl_batch_begin(m->buf, 0);
 		m->len = NLMSG_ALIGN(((struct nlmsghdr *)m->buf)->nlmsg_len);
 	}
+}
+
+int nft_msgs_set_genid(struct nft_msgs *m, uint32_t genid)
+{
+	struct nlmsghdr *nlh;
+
+	if (!m->batch || m->n || !reserve(m, 16))
+		return -1;
+	nlh = (struct nlmsghdr *)m->buf; /* BEGIN, the only message so far */
+	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+	m->len = NLMSG_ALIGN(nlh->nlmsg_len);
+	return 0;
 }
 
 /* Number the messages at send time (dumps may run while a batch is being
@@ -338,6 +352,8 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 	a.pending = m->n;
 	a.cb = cb;
 	a.data = data;
+	if (FAULT_ERRNO(NFTGET, "request", m->n))
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: request");
 	if (send_buf(s, m, err) < 0)
 		return -1;
 	return recv_answers(s, &a, err);
@@ -373,7 +389,9 @@ int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct 
 	a.pending = 1; /* the last message's ACK closes the exchange */
 	a.want_last = true;
 	a.idx_shift = 1;
-	if (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0)
+	/* the fault build: refused (as the kernel would, at BEGIN) without being sent */
+	res[0] = -FAULT(NFT, "batch", m->n);
+	if (res[0] == 0 && (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0))
 		return -1;
 	for (i = 1; i <= m->n; i++) {
 		if (res[i] < 0) {
@@ -407,10 +425,10 @@ int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
 	nlh = nftnl_nlmsg_build_hdr(req, type, family, NLM_F_DUMP, seq);
 	if (build)
 		build(nlh, data);
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+	if (FAULT_ERRNO(NFTGET, "dump", type) || mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: dump request");
 	for (;;) {
-		ssize_t r = recv(fd, s->rbuf, RBUF_SIZE, 0);
+		ssize_t r = recv(fd, s->rbuf, s->dump_len ? s->dump_len : RBUF_SIZE, 0);
 		int n;
 
 		if (r < 0) {
@@ -451,15 +469,45 @@ static bool listed(const int *again, int e)
 	return false;
 }
 
-int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
-	      struct cni_error *err)
+int nft_retry_n(struct nft_sock *s, nft_try_fn try, void *data, const int *again, int attempts,
+		struct cni_error *err)
 {
 	for (int attempt = 1;; attempt++) {
 		int kerr = 0;
 		if (try(s, data, &kerr, err) == 0)
 			return 0;
-		if (attempt == NFT_ATTEMPTS || !listed(again, kerr))
+		if (attempt >= attempts || !listed(again, kerr))
 			return -1;
 		cni_error_clear(err);
 	}
+}
+
+int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
+	      struct cni_error *err)
+{
+	return nft_retry_n(s, try, data, again, NFT_ATTEMPTS, err);
+}
+
+static int gen_cb(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	(void)idx;
+	nft_parse_gen(nlh, data);
+	return 0;
+}
+
+int nft_get_gen(struct nft_sock *s, uint32_t *genid, struct cni_error *err)
+{
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	int res[1];
+
+	*genid = 0;
+	nft_msgs_init(&m, s, false);
+	if (nft_put_get_gen(&m) < 0)
+		return cni_error_oom(err);
+	if (nft_msgs_request(s, &m, gen_cb, genid, res, err) < 0)
+		return -1;
+	if (res[0] < 0)
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[0], "nftables: cannot %s",
+					   m.what[0]);
+	return 0;
 }

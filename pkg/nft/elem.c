@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include "util/cleanup.h"
@@ -208,6 +211,91 @@ int nft_dump_elems(struct nft_sock *s, uint16_t family, const char *table, const
 {
 	struct dump_elems d = {table, set, cb, data};
 	return nft_dump(s, NFT_MSG_GETSETELEM, family, dump_elems_build, dump_elems_cb, &d, err);
+}
+
+struct peek {
+	const char *table, *set;
+	int (*cb)(const struct nft_elem *e, void *data);
+	void *data;
+	bool stopped;
+};
+
+/* A set element dump part, keys only: walked with libmnl, no libnftnl
+ * objects (a part holds dozens of elements; we want the first few). */
+static int peek_msg(const struct nlmsghdr *nlh, uint32_t idx, void *data)
+{
+	struct peek *p = data;
+	const struct nlattr *a, *el, *x, *v;
+	(void)idx;
+
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM)
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+		{
+			struct nft_elem e;
+			int rc;
+
+			e.klen = 0;
+			mnl_attr_for_each_nested(x, el)
+			{
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_KEY)
+					continue;
+				mnl_attr_for_each_nested(v, x)
+				{
+					uint16_t len = mnl_attr_get_payload_len(v);
+					if (mnl_attr_get_type(v) == NFTA_DATA_VALUE &&
+					    len <= sizeof(e.key)) {
+						memcpy(e.key, mnl_attr_get_payload(v), len);
+						e.klen = len;
+					}
+				}
+			}
+			if (!e.klen)
+				continue;
+			e.dlen = 0;
+			e.owner[0] = '\0';
+			rc = p->cb(&e, p->data);
+			if (rc > 0)
+				p->stopped = true;
+			if (rc != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void peek_build(struct nlmsghdr *nlh, void *data)
+{
+	const struct peek *p = data;
+	cleanup_nftnl_set struct nftnl_set *s = nft_set_named(p->table, p->set);
+	if (s)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+}
+
+int nft_peek_elems(uint16_t family, const char *table, const char *set,
+		   int (*cb)(const struct nft_elem *e, void *data), void *data,
+		   struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	struct peek p = {table, set, cb, data, false};
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int rc;
+
+	/* A socket of its own: the rest of the dump is left unread with it.
+	 * Small reads: the kernel makes each dump part no bigger than our
+	 * last read (a page for the first, made when we ask). */
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	/* the kernel's first part: a page, at most 8 KiB (NLMSG_GOODSIZE) */
+	s.dump_len = page < 8192 ? page : 8192;
+	rc = nft_dump(&s, NFT_MSG_GETSETELEM, family, peek_build, peek_msg, &p, err);
+	if (p.stopped)
+		return 1;
+	return rc;
 }
 
 /* The elements of one set that keep() accepts, collected by a dump. */

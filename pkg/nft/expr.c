@@ -167,3 +167,29 @@ void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size)
 	memcpy(buf, c.p, n);
 	buf[n] = '\0';
 }
+
+struct uses_set {
+	const char *set;
+	bool found;
+};
+
+static int uses_set_cb(struct nftnl_expr *e, void *data)
+{
+	struct uses_set *u = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *set;
+
+	if (!name || strcmp(name, "lookup") != 0 || !nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET))
+		return 0;
+	set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+	if (set && strcmp(set, u->set) == 0)
+		u->found = true;
+	return 0;
+}
+
+bool nft_rule_uses_set(struct nftnl_rule *r, const char *set)
+{
+	struct uses_set u = {set, false};
+	nftnl_expr_foreach(r, uses_set_cb, &u);
+	return u.found;
+}

@@ -47,6 +47,8 @@ struct nft_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	char *rbuf;
+	size_t dump_len; /* a dump's read size; 0: the largest (the kernel
+			    fills its dump parts up to what we last read) */
 };
 
 int nft_sock_open(struct nft_sock *s, struct cni_error *err);
@@ -97,6 +99,19 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
  * the first message the kernel refused (errno in *kerrno if not NULL). */
 int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err);
 
+/* Make the batch (nothing in it yet) conditional on the ruleset
+ * generation: if any transaction was committed since genid was read, the
+ * kernel refuses the whole batch with ERESTART (*kerrno) and changes
+ * nothing. The kernel has no conditional delete; this is the way to act
+ * on what a GET or dump saw. -1 if m is not a fresh batch. */
+int nft_msgs_set_genid(struct nft_msgs *m, uint32_t genid);
+/* GET the generation (put it first among requests: what follows was
+ * looked at no earlier), and read it from its answer (-1: not it). */
+int nft_put_get_gen(struct nft_msgs *m);
+int nft_parse_gen(const struct nlmsghdr *nlh, uint32_t *genid);
+/* The generation, in a round trip of its own. */
+int nft_get_gen(struct nft_sock *s, uint32_t *genid, struct cni_error *err);
+
 /* One try of a look-then-change exchange (GETs or dumps, then a batch);
  * *kerr gets the errno of a refused batch. */
 typedef int (*nft_try_fn)(struct nft_sock *s, void *data, int *kerr, struct cni_error *err);
@@ -106,6 +121,10 @@ typedef int (*nft_try_fn)(struct nft_sock *s, void *data, int *kerr, struct cni_
  * looked at. 0, or -1 with the last try's error. */
 int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
 	      struct cni_error *err);
+/* The same with a bound of one's own (a try made conditional on the
+ * generation may meet any writer's commit, not just a conflicting one). */
+int nft_retry_n(struct nft_sock *s, nft_try_fn try, void *data, const int *again, int attempts,
+		struct cni_error *err);
 
 /* Dump: one request of type with NLM_F_DUMP, payload built by build();
  * returns 0, -ENOENT when the table/set/chain is absent, -EINTR when the
@@ -176,6 +195,8 @@ int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
 int nft_put_set_excl(struct nft_msgs *m, uint16_t family, const char *table,
 		     const struct nft_set_def *def);
 int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name);
+/* Delete a set (with its elements; no rule may still use it). */
+int nft_put_del_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name);
 /* Flush a chain (delete all its rules) / delete a chain. */
 int nft_put_flush_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
 int nft_put_del_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
@@ -210,6 +231,14 @@ int nft_dump_elems(struct nft_sock *s, uint16_t family, const char *table, const
 int nft_collect_elems(struct nft_sock *s, uint16_t family, const char *table, const char *set,
 		      bool (*keep)(const struct nft_elem *e, void *data), void *data,
 		      struct nft_elem **out, size_t *n, struct cni_error *err);
+/* Read the first elements of table/set only: cb per element (its key
+ * alone: no data, no owner) until it returns 1 (stop; the rest is never
+ * read), or < 0 (error, err is cb's).
+ * On a socket of its own, so the cost is bounded whatever the set holds.
+ * 1 stopped, 0 every element seen, -ENOENT, -EINTR (start over) or -1. */
+int nft_peek_elems(uint16_t family, const char *table, const char *set,
+		   int (*cb)(const struct nft_elem *e, void *data), void *data,
+		   struct cni_error *err);
 /* Queue the deletion of v[0..n) (by key) from family/table/set. */
 int nft_put_del_collected(struct nft_msgs *m, uint16_t family, const char *table, const char *set,
 			  const struct nft_elem *v, size_t n);
@@ -238,6 +267,8 @@ int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);
 
+/* Does the rule look up (match against) that set? */
+bool nft_rule_uses_set(struct nftnl_rule *r, const char *set);
 /* Parse a rule's comment (NFTNL_UDATA_RULE_COMMENT) into buf ("" none). */
 void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size);
 

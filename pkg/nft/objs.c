@@ -3,10 +3,14 @@
 #define _GNU_SOURCE
 #include "nft.h"
 
+#include <arpa/inet.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <libmnl/libmnl.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
@@ -169,19 +173,57 @@ int nft_put_set_excl(struct nft_msgs *m, uint16_t family, const char *table,
 	return put_set(m, NLM_F_CREATE | NLM_F_EXCL, family, table, def);
 }
 
-int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+int nft_put_get_gen(struct nft_msgs *m)
+{
+	return nft_msgs_add(m, NFT_MSG_GETGEN, AF_UNSPEC, 0, 0, "get the ruleset generation") ? 0
+											      : -1;
+}
+
+static int gen_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_get_payload_len(a) >= 4)
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+int nft_parse_gen(const struct nlmsghdr *nlh, uint32_t *genid)
+{
+	uint32_t g = 0;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN) ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
+		return -1;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr_cb, &g) < 0)
+		return -1;
+	*genid = g;
+	return 0;
+}
+
+/* A message naming a set only (GET, DEL). */
+static int put_set_named(struct nft_msgs *m, uint16_t type, const char *verb, uint16_t family,
+			 const char *table, const char *name)
 {
 	cleanup_nftnl_set struct nftnl_set *s = nft_set_named(table, name);
 	struct nlmsghdr *nlh;
 
 	if (!s)
 		return -1;
-	nlh = nft_msgs_add(m, NFT_MSG_GETSET, family, 0, MSG_ROOM, "get set %s %s %s",
+	nlh = nft_msgs_add(m, type, family, 0, MSG_ROOM, "%s set %s %s %s", verb,
 			   nft_family_name(family), table, name);
 	if (!nlh)
 		return -1;
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	return 0;
+}
+
+int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+{
+	return put_set_named(m, NFT_MSG_GETSET, "get", family, table, name);
+}
+
+int nft_put_del_set(struct nft_msgs *m, uint16_t family, const char *table, const char *name)
+{
+	return put_set_named(m, NFT_MSG_DELSET, "delete", family, table, name);
 }
 
 int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what)

@@ -36,7 +36,7 @@
 bool elf_has_note(const char *path, const char *name, uint32_t type, const void *desc,
 		  size_t desc_len);
 
-/* Our note with this desc ("host-local"). */
+/* Our note with exactly this desc (e.g. HL_NOTE_DESC). */
 static inline bool cni_c_binary_is(const char *path, const char *what)
 {
 	return elf_has_note(path, CNI_C_NOTE_NAME, CNI_C_NOTE_TYPE, what, strlen(what));

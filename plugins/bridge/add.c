@@ -16,7 +16,6 @@
 
 #include "util/cleanup.h"
 #include "container.h"
-#include "cni/delegate.h"
 #include "ipam.h"
 #include "ns/netns.h"
 #include "nftables.h"
@@ -175,14 +174,21 @@ static void rollback(struct add *a)
 static int setup_bridge(struct add *a, struct cni_error *err)
 {
 	cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
+	uint8_t mac[6];
 	struct nl_bridge_opts o = {
 	    .name = a->c.bridge,
 	    .mtu = a->c.mtu,
+	    .mac = mac,
 	    .promisc = a->c.promisc,
 	    .vlan_filtering = br_vlan_filtering(&a->c),
 	};
 	char key[128];
 
+	/* A bridge we create gets a MAC of its own: a set MAC never follows
+	 * the ports, so it stays as containers come and go (and never drops
+	 * to 00:00:00:00:00:00 when the last port leaves). */
+	if (br_random_mac(mac, err) < 0)
+		return -1;
 	if (nl_bridge_ensure(a->nl, &o, &a->br, NULL, err) < 0)
 		return cni_error_wrap(err, "failed to create bridge \"%s\"", a->c.bridge);
 	/* We want to own the routes for this interface. Read by netlink, and
@@ -360,6 +366,11 @@ static int do_add(struct add *a, struct cni_error *err)
 	if (r < 0)
 		return r;
 	push_undo(a, UNDO_VETH);
+	/* An existing bridge without a MAC (its last port left before anyone
+	 * pinned one) has taken the new port's now: that is what the gateway
+	 * pins, never the zero one read before. */
+	if (br_link_mac_unset(&a->br) && nl_link_get(a->nl, NULL, a->br.index, &a->br, err) < 0)
+		return -1;
 	if (br_port_setup(a->nl, &a->br, &a->host, c, c->vlan, c->trunk, c->n_trunk, c->hairpin,
 			  c->port_isolation, err) < 0)
 		return -1;

@@ -82,7 +82,8 @@ int br_calc_gateways(struct cni_result *r, const struct br_conf *c, struct ip_ne
 /* ensureAddr: put gw on link (listing its addresses of that family first):
  * an equal address: done; a different IPv4 address, or an overlapping
  * IPv6 one: error unless force, then it is replaced. Then pin the link's
- * MAC (the bridge would otherwise follow its lowest port's). */
+ * MAC (the bridge would otherwise follow its lowest port's); a zero MAC
+ * (a bridge whose last port left) is never written back. */
 int br_ensure_addr(struct nl_sock *nl, const struct nl_link *link, const struct ip_net *gw,
 		   bool force, unsigned int flags, struct cni_error *err);
 
@@ -91,6 +92,10 @@ bool br_ip_is_global_unicast(const struct ip_addr *a);
 
 /* veth "veth" + 8 random hex digits */
 int br_random_veth_name(char name[NL_IFNAMSIZ], struct cni_error *err);
+/* A random locally administered unicast MAC (never all zeroes). */
+int br_random_mac(uint8_t mac[6], struct cni_error *err);
+/* 00:00:00:00:00:00, or no hardware address at all. */
+bool br_link_mac_unset(const struct nl_link *l);
 
 /* plugin commands */
 int br_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,

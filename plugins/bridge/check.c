@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CHECK: the state in prevResult is still there (as the reference:
  * bridge, container veth and its host peer on the bridge, addresses,
- * routes), after the IPAM plugin's own CHECK. */
+ * routes), after the IPAM plugin's own CHECK; then, beyond the reference,
+ * this container's nftables entries (masquerade, spoof check), so that a
+ * flushed ruleset is found. */
 #define _GNU_SOURCE
 #include "bridge.h"
 
@@ -12,7 +14,8 @@
 #include <linux/if.h>
 
 #include "util/cleanup.h"
-#include "cni/delegate.h"
+#include "ipam.h"
+#include "nftables.h"
 #include "ns/netns.h"
 
 static int check_err(struct cni_error *err, const char *fmt, ...)
@@ -88,7 +91,7 @@ static int check_container(struct nl_sock *cnl, const struct cni_interface *i, s
 static int find_host_veth(struct nl_sock *nl, const struct cni_result *prev,
 			  const struct cni_interface *bri, const struct cni_interface *ci,
 			  const struct nl_link *br, const struct nl_link *cont,
-			  struct cni_error *err)
+			  struct nl_link *host, struct cni_error *err)
 {
 	for (size_t k = 0; k < prev->n_interfaces; k++) {
 		const struct cni_interface *i = &prev->interfaces[k];
@@ -108,6 +111,7 @@ static int find_host_veth(struct nl_sock *nl, const struct cni_result *prev,
 		if (!mac_matches(i->mac, &l))
 			return check_err(err, "Interface %s Mac doesn't match: %s not found",
 					 i->name, i->mac);
+		*host = l;
 		return 1;
 	}
 	return 0;
@@ -181,6 +185,52 @@ static int check_ips_routes(struct nl_sock *cnl, const struct nl_link *cont,
 	return 0;
 }
 
+/* A CHECK mismatch of ours (err) stands unless the reference's own
+ * entries are there instead (present() answers): a container it made
+ * before the node switched to us. */
+static int unless_reference(int rc, bool present, int lookup_rc, struct cni_error *err)
+{
+	if (rc == 0)
+		return 0;
+	if (err->code != CNI_ERR_CHECK || lookup_rc < 0 || !present)
+		return -1;
+	cni_error_clear(err);
+	return 0;
+}
+
+/* The nftables entries ADD made for this container (made in the host netns). */
+static int check_nft(const struct cni_env *env, const struct br_conf *c,
+		     const struct cni_result *prev, const struct nl_link *host,
+		     const struct nl_link *cont, struct cni_error *err)
+{
+	cleanup_error struct cni_error lookup = CNI_ERROR_INIT;
+	bool ref = false;
+	int rc, lr = 0;
+
+	if (c->macspoofchk && cont->mac_len == 6) {
+		rc = nft_spoofchk_check(env->container_id, env->ifname, host->name, cont->mac, err);
+		if (rc < 0 && err->code == CNI_ERR_CHECK)
+			lr = nft_legacy_spoofchk_present(env->container_id, env->ifname, &ref,
+							 &lookup);
+		if (unless_reference(rc, ref, lr, err) < 0)
+			return -1;
+	}
+	if (c->ipam_type && c->ip_masq && prev->n_ips) {
+		struct ip_net addrs[prev->n_ips];
+		for (size_t i = 0; i < prev->n_ips; i++)
+			addrs[i] = prev->ips[i].address;
+		rc = nft_masq_check(c->name, env->container_id, env->ifname, addrs, prev->n_ips,
+				    err);
+		ref = false;
+		if (rc < 0 && err->code == CNI_ERR_CHECK)
+			lr = nft_legacy_masq_present(c->name, env->container_id, env->ifname, &ref,
+						     &lookup);
+		if (unless_reference(rc, ref, lr, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int do_check(const struct cni_env *env, const struct cni_conf *conf, const struct br_conf *c,
 		    struct cni_error *err)
 {
@@ -189,13 +239,13 @@ static int do_check(const struct cni_env *env, const struct cni_conf *conf, cons
 	cleanup_nl struct nl_sock *cnl = NULL;
 	cleanup_close int fd = -1;
 	const struct cni_interface *bri = NULL, *ci = NULL;
-	struct nl_link br, cont;
+	struct nl_link br, cont, host;
 	int r;
 
 	fd = netns_open(env->netns, err);
 	if (fd < 0)
 		return -1;
-	if (c->ipam_type && cni_delegate_cmd(c->ipam_type, CNI_CMD_CHECK, env, conf, err) < 0)
+	if (c->ipam_type && br_ipam_cmd(c->ipam_type, CNI_CMD_CHECK, env, conf, err) < 0)
 		return -1;
 	if (!conf->prev_result)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
@@ -218,12 +268,14 @@ static int do_check(const struct cni_env *env, const struct cni_conf *conf, cons
 				 "", env->netns);
 	if (nl_open_netns(fd, &cnl, err) < 0 || check_container(cnl, ci, &cont, err) < 0)
 		return -1;
-	r = find_host_veth(nl, prev, bri, ci, &br, &cont, err);
+	r = find_host_veth(nl, prev, bri, ci, &br, &cont, &host, err);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return check_err(err, "CNI veth created for bridge %s was not found", c->bridge);
-	return check_ips_routes(cnl, &cont, prev, err);
+	if (check_ips_routes(cnl, &cont, prev, err) < 0)
+		return -1;
+	return check_nft(env, c, prev, &host, &cont, err);
 }
 
 int br_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)

@@ -6,13 +6,11 @@
 #include "bridge.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "util/async.h"
 #include "util/cleanup.h"
-#include "cni/delegate.h"
 #include "ipam.h"
 #include "ns/netns.h"
 #include "nftables.h"
@@ -89,13 +87,12 @@ static int nft_del(void *arg, char **out, struct cni_error *err)
 	const struct cni_env *env = w->env;
 
 	nft_defer_socket_close();
-	if (w->c->macspoofchk) {
-		cleanup_error struct cni_error e = CNI_ERROR_INIT;
-		/* as the reference: reported, not fatal */
-		if (nft_spoofchk_del(env->container_id, env->ifname, &e) < 0)
-			fprintf(stderr, "bridge: %s\n",
-				e.msg ? e.msg : "macspoofchk teardown failed");
-	}
+	/* Fatal, unlike the reference (which prints it and succeeds): a DEL
+	 * that reports success is not asked again, and the entries would stay
+	 * until a GC. The runtime retries a failed DEL; the retry finds what
+	 * is left (a missing table or element is no error). */
+	if (w->c->macspoofchk && nft_spoofchk_del(env->container_id, env->ifname, err) < 0)
+		return -1;
 	if (w->c->ipam_type && w->c->ip_masq) {
 		if (nft_masq_del(w->c->name, env->container_id, env->ifname, w->link->addrs,
 				 w->link->n_addrs, err) < 0)

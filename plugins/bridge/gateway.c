@@ -104,8 +104,9 @@ int br_ensure_addr(struct nl_sock *nl, const struct nl_link *link, const struct 
 		return cni_error_wrap(err, "could not add IP address to \"%s\"", link->name);
 	cni_error_clear(err);
 	/* Pin the MAC: a bridge otherwise takes its lowest port's, which
-	 * changes as containers come and go. */
-	if (link->mac_len == 6) {
+	 * changes as containers come and go. A zero MAC is refused by the
+	 * kernel (and would mean "no MAC"): never written back. */
+	if (!br_link_mac_unset(link)) {
 		struct nl_link_change ch = NL_LINK_CHANGE_INIT;
 		ch.mac = link->mac;
 		r = nl_link_change(nl, link->index, link->name, &ch, err);

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,4 +192,97 @@ int nft_legacy_masq_del(const char *network, const char *container_id, const cha
 	if (nft_retry(&s, legacy_once, &lq, (const int[]){ENOENT, EINTR, EBUSY, 0}, err) < 0)
 		return cni_error_wrap(err, "removing the reference's masquerade (%s)", chain);
 	return 0;
+}
+
+/* ---- CHECK of a container the reference made (before a migration) ---- */
+
+struct found_rule {
+	const char *network, *cid, *ifname;
+	bool found;
+};
+
+static int found_comment_cb(struct nftnl_rule *r, void *data)
+{
+	struct found_rule *f = data;
+	char comment[256];
+
+	nft_rule_comment(r, comment, sizeof(comment));
+	if (comment[0] && nft_legacy_comment_match(comment, f->network, f->cid, f->ifname))
+		f->found = true;
+	return 0;
+}
+
+/* GET the chains; *present when one of the first n_any exists, or (with
+ * masq_checks) a rule of this container is in the reference's nftables
+ * masquerade chain. */
+static int chains_present(struct nft_sock *s, const uint16_t *fams, const char *const *tables,
+			  const char *chain, size_t n, struct found_rule *f, bool *present,
+			  struct cni_error *err)
+{
+	cleanup_nft_msgs struct nft_msgs q = {0};
+	int res[4];
+	int rc;
+
+	nft_msgs_init(&q, s, false);
+	for (size_t i = 0; i < n; i++)
+		if (nft_put_get_chain(&q, fams[i], tables[i], chain) < 0)
+			return cni_error_oom(err);
+	if (f && nft_put_get_chain(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
+		return cni_error_oom(err);
+	if (nft_msgs_request(s, &q, NULL, NULL, res, err) < 0)
+		return -1;
+	for (size_t i = 0; i < q.n; i++) {
+		if (res[i] == 0 && i < n)
+			*present = true;
+		else if (res[i] < 0 && res[i] != -ENOENT)
+			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i],
+						   "nftables: cannot %s", q.what[i]);
+	}
+	if (*present || !f || res[n] != 0)
+		return 0;
+	rc =
+	    nft_dump_rules(s, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, found_comment_cb, f, err);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc == -EINTR)
+		return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+	if (rc < 0)
+		return -1;
+	*present = f->found;
+	return 0;
+}
+
+int nft_legacy_masq_present(const char *network, const char *container_id, const char *ifname,
+			    bool *present, struct cni_error *err)
+{
+	static const uint16_t fams[2] = {NFPROTO_IPV4, NFPROTO_IPV6};
+	static const char *const tables[2] = {"nat", "nat"};
+	cleanup_nft_sock struct nft_sock s = {0};
+	struct found_rule f = {network, container_id, ifname ? ifname : "", false};
+	char chain[29];
+
+	*present = false;
+	if (!network || !container_id || !container_id[0])
+		return cni_error_set(err, CNI_ERR_INTERNAL, "legacy masquerade: missing owner");
+	nft_legacy_chain_name(network, container_id, chain);
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	return chains_present(&s, fams, tables, chain, 2, &f, present, err);
+}
+
+int nft_legacy_spoofchk_present(const char *container_id, const char *ifname, bool *present,
+				struct cni_error *err)
+{
+	static const uint16_t fams[1] = {NFPROTO_BRIDGE};
+	static const char *const tables[1] = {"nat"};
+	cleanup_nft_sock struct nft_sock s = {0};
+	cleanup_free char *chain = NULL;
+
+	*present = false;
+	/* the reference's "cni-br-iface-<containerID>-<ifname>-mac" */
+	if (asprintf(&chain, "cni-br-iface-%s-%s-mac", container_id, ifname) < 0)
+		return cni_error_oom(err);
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	return chains_present(&s, fams, tables, chain, 1, NULL, present, err);
 }

@@ -16,9 +16,23 @@
  * same with deletes. Plain hash sets on purpose: a verdict map element
  * would make the kernel re-validate the whole table (every element) at
  * each commit. A new subnet adds its set (EXCL: a parallel creator makes
- * us start over, so each set gets exactly one rule) and its rule; sets
- * and rules per subnet are few and stay (removing one could race with an
- * ADD into it).
+ * us start over, so each set gets exactly one rule) and its rule.
+ *
+ * A subnet's set and rule go with its last element, so that they do not
+ * pile up as networks come and go (every forwarded packet walks the rules).
+ * The kernel cannot delete a set "only if empty", so a DEL looks first:
+ * its GETs also read the ruleset generation, then it reads the first few
+ * elements of the set (on a socket of its own, so the cost does not grow
+ * with the set). If the set holds nothing else, the DEL batch removes the
+ * rule and the set too, made conditional on that generation: if anyone
+ * committed anything since (an ADD into this subnet, say), the kernel
+ * refuses it (ERESTART) and the DEL looks again. A set seen whole (a few
+ * elements) makes the batch conditional too, so that DELs of the last few
+ * containers racing each other cannot all leave "the others" behind. An
+ * ADD that meets a set removed after its GETs fails with ENOENT and starts
+ * over, creating set and rule again. If the ruleset keeps changing, the
+ * DEL removes just its elements (as GC would tidy later). GC and DEL by
+ * owner dump every set anyway: a set they leave empty goes as well.
  *
  * The steady-state ADD batch only creates: nothing the kernel must free
  * after an RCU grace period, which closing the socket would wait for
@@ -129,7 +143,9 @@ struct got {
 
 struct query {
 	struct got *got;
-	size_t n; /* answers 0..n-1 are elements, the rest sets and chain */
+	size_t n;     /* answers off..off+n-1 are elements, the rest sets and chain */
+	uint32_t off; /* 1: answer 0 is the generation */
+	uint32_t *gen;
 };
 
 static int got_elem(const struct nft_elem *e, void *data)
@@ -143,18 +159,23 @@ static int got_elem(const struct nft_elem *e, void *data)
 static int got_msg(const struct nlmsghdr *nlh, uint32_t idx, void *data)
 {
 	struct query *q = data;
+	if (idx < q->off)
+		return nft_parse_gen(nlh, q->gen), 0;
+	idx -= q->off;
 	return idx < q->n ? nft_parse_elems(nlh, got_elem, &q->got[idx]) : 0;
 }
 
 /* got[i] = the element of addrs[i] if any; with base != NULL also whether
- * each subnet's set and chain postrouting (*base) exist. */
+ * each subnet's set and chain postrouting (*base) exist; with gen != NULL
+ * the ruleset generation, read before anything else. */
 static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struct got *got,
-		 bool *base, struct cni_error *err)
+		 bool *base, uint32_t *gen, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	size_t total = base ? 2 * n + 1 : n;
+	uint32_t off = gen ? 1 : 0;
+	size_t total = off + (base ? 2 * n + 1 : n);
 	cleanup_free int *res = calloc(total, sizeof(int));
-	struct query q = {got, n};
+	struct query q = {got, n, off, gen};
 	char set[NFT_CHAIN_NAME_MAX];
 	size_t i;
 
@@ -162,6 +183,8 @@ static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struc
 	if (!res)
 		return cni_error_oom(err);
 	memset(got, 0, n * sizeof(*got));
+	if (gen && nft_put_get_gen(&m) < 0)
+		return cni_error_oom(err);
 	for (i = 0; i < n; i++) {
 		struct nft_elem key;
 		elem_key(&key, &addrs[i].ip);
@@ -177,15 +200,15 @@ static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struc
 	if (nft_msgs_request(s, &m, got_msg, &q, res, err) < 0)
 		return -1;
 	for (i = 0; i < total; i++) {
-		if (res[i] == 0 || res[i] == -ENOENT)
+		if (res[i] == 0 || (res[i] == -ENOENT && i >= off))
 			continue; /* ENOENT: absent (or no table yet) */
 		return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i], "nftables: cannot %s",
 					   m.what[i]);
 	}
 	for (i = 0; base && i < n; i++)
-		got[i].set = res[n + i] == 0;
+		got[i].set = res[off + n + i] == 0;
 	if (base)
-		*base = res[2 * n] == 0;
+		*base = res[off + 2 * n] == 0;
 	return 0;
 }
 
@@ -214,6 +237,7 @@ struct masq_req {
 	const char *owner;
 	const struct ip_net *addrs;
 	size_t n;
+	bool tidy; /* DEL: remove a set (and its rule) left empty */
 };
 
 static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
@@ -230,7 +254,7 @@ static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error 
 
 	if (!got)
 		return cni_error_oom(err);
-	if (query(s, addrs, n, got, &base, err) < 0)
+	if (query(s, addrs, n, got, &base, NULL, err) < 0)
 		return -1;
 
 	nft_msgs_init(&m, s, true);
@@ -267,7 +291,7 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	struct masq_req q = {owner, addrs, n};
+	struct masq_req q = {owner, addrs, n, false};
 
 	if (check_args(network, container_id, ifname, addrs, n, err) < 0)
 		return -1;
@@ -285,24 +309,150 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 
 /* ---- DEL ---- */
 
-static int del_known(struct nft_sock *s, const char *owner, const struct ip_net *addrs, size_t n,
-		     int *kerr, struct cni_error *err)
-{
-	cleanup_free struct got *got = calloc(n, sizeof(*got));
-	cleanup_nft_msgs struct nft_msgs m = {0};
+#define PEEK_OTHERS 8	 /* read at most this many other elements of a set */
+#define TIDY_ATTEMPTS 16 /* conditional tries before giving up tidying */
 
-	if (!got)
-		return cni_error_oom(err);
-	if (query(s, addrs, n, got, NULL, err) < 0)
-		return -1;
-	nft_msgs_init(&m, s, true);
-	for (size_t i = 0; i < n; i++) {
-		if (!got[i].found || strcmp(got[i].e.owner, owner) != 0 || dup_addr(addrs, i))
-			continue; /* absent, or another container's: not ours to remove */
-		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &got[i].e) < 0)
-			return cni_error_oom(err);
+struct handles {
+	const char (*sets)[NFT_CHAIN_NAME_MAX];
+	size_t n_sets;
+	uint64_t *v;
+	size_t n, cap;
+	struct cni_error *err;
+};
+
+static int rule_of_set_cb(struct nftnl_rule *r, void *data)
+{
+	struct handles *h = data;
+
+	for (size_t i = 0; i < h->n_sets; i++) {
+		if (!nft_rule_uses_set(r, h->sets[i]))
+			continue;
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 4;
+			uint64_t *nv = realloc(h->v, cap * sizeof(*nv));
+			if (!nv)
+				return cni_error_oom(h->err);
+			h->v = nv;
+			h->cap = cap;
+		}
+		h->v[h->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		break;
 	}
-	return nft_msgs_commit(s, &m, kerr, err); /* nothing queued: no syscall */
+	return 0;
+}
+
+/* Queue the removal of sets[] and of the postrouting rules that use them
+ * (found by a dump of that chain: one rule per subnet in use). 0, -EINTR
+ * or -1. */
+static int put_tidy(struct nft_sock *s, struct nft_msgs *m, const char (*sets)[NFT_CHAIN_NAME_MAX],
+		    size_t n, struct cni_error *err)
+{
+	struct handles h = {sets, n, NULL, 0, 0, err};
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	rc = nft_dump_rules(s, NFPROTO_INET, NFT_TABLE, CHAIN_POST, rule_of_set_cb, &h, err);
+	if (rc == -ENOENT)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < h.n; i++)
+		if (nft_put_del_rule(m, NFPROTO_INET, NFT_TABLE, CHAIN_POST, h.v[i],
+				     "masquerade rule") < 0)
+			rc = cni_error_oom(err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (nft_put_del_set(m, NFPROTO_INET, NFT_TABLE, sets[i]) < 0)
+			rc = cni_error_oom(err);
+	free(h.v);
+	return rc;
+}
+
+static int dump_interrupted(int *kerr, struct cni_error *err)
+{
+	*kerr = EINTR;
+	return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+}
+
+/* A look at the first elements of a set: those not among ours[]. */
+struct peek {
+	const struct ip_net *addrs;
+	const bool *ours;
+	size_t n;
+	size_t others;
+};
+
+static int peek_cb(const struct nft_elem *e, void *data)
+{
+	struct peek *p = data;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ours[i] && e->klen == (uint32_t)ip_addr_len(p->addrs[i].ip.family) &&
+		    memcmp(e->key, p->addrs[i].ip.b, e->klen) == 0)
+			return 0;
+	return ++p->others >= PEEK_OTHERS ? 1 : 0;
+}
+
+static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, struct cni_error *err)
+{
+	const struct ip_net *addrs = q->addrs;
+	size_t n = q->n;
+	cleanup_free struct got *got = calloc(n, sizeof(*got));
+	cleanup_free bool *ours = calloc(n, sizeof(bool));
+	cleanup_free char(*empty)[NFT_CHAIN_NAME_MAX] = calloc(n, NFT_CHAIN_NAME_MAX);
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	size_t n_empty = 0, n_ours = 0;
+	bool cond = false;
+	uint32_t gen = 0;
+	int rc;
+
+	if (!got || !ours || !empty)
+		return cni_error_oom(err);
+	if (query(s, addrs, n, got, NULL, q->tidy ? &gen : NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		/* absent, or another container's: not ours to remove */
+		ours[i] =
+		    got[i].found && strcmp(got[i].e.owner, q->owner) == 0 && !dup_addr(addrs, i);
+		n_ours += ours[i];
+	}
+	if (!n_ours)
+		return 0;
+	for (size_t i = 0; q->tidy && i < n; i++) {
+		struct peek p = {addrs, ours, n, 0};
+		char set[NFT_CHAIN_NAME_MAX];
+
+		if (!ours[i] || dup_subnet(addrs, i))
+			continue;
+		nft_masq_set_name(&addrs[i], set);
+		rc = nft_peek_elems(NFPROTO_INET, NFT_TABLE, set, peek_cb, &p, err);
+		if (rc == -EINTR)
+			return dump_interrupted(kerr, err);
+		if (rc == -ENOENT) {
+			/* gone since the GET: look again */
+			*kerr = ENOENT;
+			return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: set %s went away",
+					     set);
+		}
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			/* seen whole: act only on what was seen */
+			cond = true;
+			if (p.others == 0)
+				strcpy(empty[n_empty++], set);
+		}
+	}
+	nft_msgs_init(&m, s, true);
+	if (cond && nft_msgs_set_genid(&m, gen) < 0)
+		return cni_error_oom(err);
+	for (size_t i = 0; i < n; i++)
+		if (ours[i] && put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &got[i].e) < 0)
+			return cni_error_oom(err);
+	rc = put_tidy(s, &m, (const char(*)[NFT_CHAIN_NAME_MAX])empty, n_empty, err);
+	if (rc == -EINTR)
+		return dump_interrupted(kerr, err);
+	if (rc < 0)
+		return -1;
+	return nft_msgs_commit(s, &m, kerr, err);
 }
 
 struct names {
@@ -311,13 +461,8 @@ struct names {
 	struct cni_error *err;
 };
 
-static int masq_set_cb(const char *name, void *data)
+static int push_name(struct names *c, const char *name)
 {
-	struct names *c = data;
-
-	if ((strncmp(name, "masq4-", 6) != 0 && strncmp(name, "masq6-", 6) != 0) ||
-	    strlen(name) >= NFT_CHAIN_NAME_MAX)
-		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		void *nv = realloc(c->v, cap * sizeof(*c->v));
@@ -326,29 +471,71 @@ static int masq_set_cb(const char *name, void *data)
 		c->v = nv;
 		c->cap = cap;
 	}
-	strcpy(c->v[c->n++], name);
+	snprintf(c->v[c->n++], NFT_CHAIN_NAME_MAX, "%s", name);
+	return 0;
+}
+
+static int masq_set_cb(const char *name, void *data)
+{
+	if ((strncmp(name, "masq4-", 6) != 0 && strncmp(name, "masq6-", 6) != 0) ||
+	    strlen(name) >= NFT_CHAIN_NAME_MAX)
+		return 0;
+	return push_name(data, name);
+}
+
+/* One set's elements: those pick() selects, and how many there are. */
+struct collect {
+	bool (*pick)(const struct nft_elem *e, void *data);
+	void *data;
+	struct nft_elem *v;
+	size_t n, cap, total;
+	struct cni_error *err;
+};
+
+static int collect_cb(const struct nft_elem *e, void *data)
+{
+	struct collect *c = data;
+
+	c->total++;
+	if (!c->pick(e, c->data))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct nft_elem *nv = realloc(c->v, cap * sizeof(*nv));
+		if (!nv)
+			return cni_error_oom(c->err);
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *e;
 	return 0;
 }
 
 int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
 			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
-			   struct cni_error *err)
+			   bool tidy, struct cni_error *err)
 {
-	struct names sets = {NULL, 0, 0, err};
+	struct names sets = {NULL, 0, 0, err}, empty = {NULL, 0, 0, err};
 	int rc = nft_dump_sets(s, NFPROTO_INET, NFT_TABLE, masq_set_cb, &sets, err);
 
 	if (rc == -ENOENT)
 		rc = 0;
 	for (size_t i = 0; rc == 0 && i < sets.n; i++) {
-		cleanup_free struct nft_elem *v = NULL;
-		size_t n = 0;
-		rc = nft_collect_elems(s, NFPROTO_INET, NFT_TABLE, sets.v[i], pick, data, &v, &n,
-				       err);
-		if (rc == 0 &&
-		    nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets.v[i], v, n) < 0)
+		struct collect c = {pick, data, NULL, 0, 0, 0, err};
+		rc = nft_dump_elems(s, NFPROTO_INET, NFT_TABLE, sets.v[i], collect_cb, &c, err);
+		if (rc == -ENOENT)
+			rc = 0; /* gone meanwhile */
+		else if (rc == 0 && tidy && c.n == c.total)
+			rc = push_name(&empty, sets.v[i]); /* nothing left in it */
+		else if (rc == 0 &&
+			 nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets.v[i], c.v, c.n) < 0)
 			rc = cni_error_oom(err);
+		free(c.v);
 	}
+	if (rc == 0)
+		rc = put_tidy(s, m, (const char(*)[NFT_CHAIN_NAME_MAX])empty.v, empty.n, err);
 	free(sets.v);
+	free(empty.v);
 	return rc;
 }
 
@@ -357,18 +544,30 @@ static bool owned_by(const struct nft_elem *e, void *owner)
 	return strcmp(e->owner, owner) == 0;
 }
 
+int nft_masq_begin(struct nft_sock *s, struct nft_msgs *m, bool tidy, struct cni_error *err)
+{
+	uint32_t gen = 0;
+
+	if (tidy && nft_get_gen(s, &gen, err) < 0)
+		return -1;
+	nft_msgs_init(m, s, true);
+	if (tidy && nft_msgs_set_genid(m, gen) < 0)
+		return cni_error_oom(err);
+	return 0;
+}
+
 /* No addresses known: find this owner's elements by dumping the sets. */
-static int del_by_owner(struct nft_sock *s, const char *owner, int *kerr, struct cni_error *err)
+static int del_by_owner(struct nft_sock *s, const struct masq_req *q, int *kerr,
+			struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	int rc;
 
-	nft_msgs_init(&m, s, true);
-	rc = nft_masq_put_collected(s, &m, owned_by, (void *)owner, err);
-	if (rc == -EINTR) {
-		*kerr = EINTR;
-		return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
-	}
+	if (nft_masq_begin(s, &m, q->tidy, err) < 0)
+		return -1;
+	rc = nft_masq_put_collected(s, &m, owned_by, (void *)q->owner, q->tidy, err);
+	if (rc == -EINTR)
+		return dump_interrupted(kerr, err);
 	if (rc < 0)
 		return -1;
 	return nft_msgs_commit(s, &m, kerr, err);
@@ -377,8 +576,44 @@ static int del_by_owner(struct nft_sock *s, const char *owner, int *kerr, struct
 static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
 	const struct masq_req *q = data;
-	return q->n ? del_known(s, q->owner, q->addrs, q->n, kerr, err)
-		    : del_by_owner(s, q->owner, kerr, err);
+	return q->n ? del_known(s, q, kerr, err) : del_by_owner(s, q, kerr, err);
+}
+
+struct tidy_try {
+	nft_try_fn try;
+	void *data;
+	int kerr;
+};
+
+static int tidy_shim(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	struct tidy_try *t = data;
+	int rc = t->try(s, t->data, kerr, err);
+
+	t->kerr = *kerr;
+	return rc;
+}
+
+int nft_masq_retry_tidy(struct nft_sock *s, nft_try_fn try, void *data, bool *tidy,
+			const int *again, struct cni_error *err)
+{
+	struct tidy_try t = {try, data, 0};
+	int with_restart[8];
+	size_t k = 0;
+
+	for (; again[k] && k < 6; k++)
+		with_restart[k] = again[k];
+	with_restart[k++] = ERESTART;
+	with_restart[k] = 0;
+	*tidy = true;
+	if (nft_retry_n(s, tidy_shim, &t, with_restart, TIDY_ATTEMPTS, err) == 0)
+		return 0;
+	if (t.kerr != ERESTART)
+		return -1;
+	/* the ruleset kept changing under us: just the elements, unconditionally */
+	cni_error_clear(err);
+	*tidy = false;
+	return nft_retry(s, try, data, again, err);
 }
 
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
@@ -386,7 +621,7 @@ int nft_masq_del(const char *network, const char *container_id, const char *ifna
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	struct masq_req q = {owner, addrs, addrs ? n : 0};
+	struct masq_req q = {owner, addrs, addrs ? n : 0, true};
 
 	if (check_args(network, container_id, ifname, addrs, q.n, err) < 0)
 		return -1;
@@ -394,8 +629,25 @@ int nft_masq_del(const char *network, const char *container_id, const char *ifna
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
 	/* ENOENT: removed since we looked (a parallel DEL or GC) */
-	if (nft_retry(&s, del_once, &q, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+	if (nft_masq_retry_tidy(&s, del_once, &q, &q.tidy, (const int[]){ENOENT, EINTR, 0}, err) <
+	    0)
 		return cni_error_wrap(err, "removing masquerade for %s", owner);
+	return 0;
+}
+
+/* CHECK: which of sets[] have a postrouting rule (by a dump of the chain). */
+struct has_rules {
+	const char (*sets)[NFT_CHAIN_NAME_MAX];
+	bool *has;
+	size_t n;
+};
+
+static int has_rule_cb(struct nftnl_rule *r, void *data)
+{
+	struct has_rules *h = data;
+	for (size_t i = 0; i < h->n; i++)
+		if (nft_rule_uses_set(r, h->sets[i]))
+			h->has[i] = true;
 	return 0;
 }
 
@@ -404,8 +656,12 @@ int nft_masq_check(const char *network, const char *container_id, const char *if
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_free struct got *got = NULL;
-	char owner[NFT_OWNER_MAX + 1], a[IP_ADDR_STRLEN];
+	cleanup_free char(*sets)[NFT_CHAIN_NAME_MAX] = NULL;
+	cleanup_free bool *has = NULL;
+	char owner[NFT_OWNER_MAX + 1], a[IP_ADDR_STRLEN], net[IP_NET_STRLEN];
 	bool base = false;
+	struct has_rules h;
+	int rc;
 
 	if (check_args(network, container_id, ifname, addrs, n, err) < 0)
 		return -1;
@@ -413,19 +669,45 @@ int nft_masq_check(const char *network, const char *container_id, const char *if
 		return 0;
 	nft_owner_format(network, container_id, ifname, owner);
 	got = calloc(n, sizeof(*got));
-	if (!got)
+	sets = calloc(n, NFT_CHAIN_NAME_MAX);
+	has = calloc(n, sizeof(bool));
+	if (!got || !sets || !has)
 		return cni_error_oom(err);
-	if (nft_sock_open(&s, err) < 0 || query(&s, addrs, n, got, &base, err) < 0)
+	if (nft_sock_open(&s, err) < 0 || query(&s, addrs, n, got, &base, NULL, err) < 0)
 		return -1;
 	if (!base)
-		return cni_error_set(err, CNI_ERR_CHECK, "no masquerade chain");
+		return cni_error_set(err, CNI_ERR_CHECK,
+				     "ipMasq: no chain postrouting in table inet %s", NFT_TABLE);
 	for (size_t i = 0; i < n; i++) {
 		ip_addr_format(&addrs[i].ip, a);
+		nft_masq_set_name(&addrs[i], sets[i]);
 		if (!got[i].found)
-			return cni_error_set(err, CNI_ERR_CHECK, "no masquerade for %s", a);
+			return cni_error_set(
+			    err, CNI_ERR_CHECK,
+			    "ipMasq: %s is not masqueraded (no element in set %s of "
+			    "table inet %s)",
+			    a, sets[i], NFT_TABLE);
 		if (strcmp(got[i].e.owner, owner) != 0)
-			return cni_error_set(err, CNI_ERR_CHECK, "masquerade for %s belongs to %s",
-					     a, got[i].e.owner);
+			return cni_error_set(err, CNI_ERR_CHECK,
+					     "ipMasq: masquerade for %s belongs to %s", a,
+					     got[i].e.owner);
+	}
+	/* and the subnet's rule that looks the set up */
+	h = (struct has_rules){(const char(*)[NFT_CHAIN_NAME_MAX])sets, has, n};
+	rc = nft_dump_rules(&s, NFPROTO_INET, NFT_TABLE, CHAIN_POST, has_rule_cb, &h, err);
+	if (rc == -EINTR)
+		return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+	if (rc < 0 && rc != -ENOENT)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct ip_net sub;
+		if (has[i] || addrs[i].prefix == 0) /* ::/0: nothing to masquerade */
+			continue;
+		ip_net_network(&addrs[i], &sub);
+		return cni_error_set(err, CNI_ERR_CHECK,
+				     "ipMasq: no masquerade rule for %s (set %s) in chain "
+				     "postrouting of table inet %s",
+				     ip_net_format(&sub, net), sets[i], NFT_TABLE);
 	}
 	return 0;
 }

@@ -3,8 +3,9 @@
  * CNI GC: remove every masquerade and spoof-check element of a network
  * whose owner is not a valid attachment. GC is rare, so it dumps; all the
  * removals are one transaction, started over if a parallel DEL made it
- * stale (ENOENT: gone already). The per-subnet sets and rules stay: an
- * empty one costs a lookup, and removing it could race with an ADD.
+ * stale (ENOENT: gone already). A masquerade set left empty (or found
+ * empty: older versions kept them) goes with its rule, the batch then
+ * being conditional on the generation read first (masq.c tells why).
  */
 #define _GNU_SOURCE
 #include "nftables.h"
@@ -22,6 +23,7 @@ struct gc {
 	const char *network;
 	char **valid; /* owner strings, sorted */
 	size_t n;
+	bool tidy;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -45,8 +47,9 @@ static int gc_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	int rc;
 
-	nft_msgs_init(&m, s, true);
-	rc = nft_masq_put_collected(s, &m, stale, g, err);
+	if (nft_masq_begin(s, &m, g->tidy, err) < 0)
+		return -1;
+	rc = nft_masq_put_collected(s, &m, stale, g, g->tidy, err);
 	if (rc == 0)
 		rc = nft_spoofchk_gc_put(s, &m, stale, g, err);
 	if (rc == -EINTR) {
@@ -63,7 +66,7 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_free char **owners = NULL;
 	cleanup_free char *pool = NULL;
-	struct gc g = {network, NULL, 0};
+	struct gc g = {network, NULL, 0, true};
 
 	if (!network || !network[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "nftables gc: no network");
@@ -83,7 +86,7 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	if (nft_retry(&s, gc_once, &g, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+	if (nft_masq_retry_tidy(&s, gc_once, &g, &g.tidy, (const int[]){ENOENT, EINTR, 0}, err) < 0)
 		return cni_error_wrap(err, "nftables gc of network %s", network);
 	return 0;
 }

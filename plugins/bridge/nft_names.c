@@ -50,17 +50,10 @@ bool nft_legacy_comment_match(const char *comment, const char *network, const ch
 			      const char *ifname)
 {
 	char prefix[34];
-	const char *p;
-	size_t nl = strlen(network);
 
+	/* As the reference's own teardown: the full hash prefix, nothing
+	 * else. The readable tail is truncated, and an ID can be part of
+	 * another (ctr-1 in ctr-10), so it never decides. */
 	nft_legacy_comment_prefix(network, cid, ifname, prefix);
-	if (strncmp(comment, prefix, 33) == 0)
-		return true;
-	/* Liberal: the readable part "net: <network>, ... id: <cid>". */
-	if (!cid[0] || !strstr(comment, cid))
-		return false;
-	for (p = strstr(comment, "net: "); p; p = strstr(p + 1, "net: "))
-		if (strncmp(p + 5, network, nl) == 0 && (p[5 + nl] == ',' || p[5 + nl] == '\0'))
-			return true;
-	return false;
+	return strncmp(comment, prefix, 33) == 0;
 }

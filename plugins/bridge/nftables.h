@@ -6,8 +6,8 @@
  * set elements per container (each with its owner "network/containerID/
  * ifname" as comment), added and removed in a single batch.
  *
- *   table inet cni_c_bridge	masquerade: a set and a rule per subnet
- *				(masq.c has the layout)
+ *   table inet cni_c_bridge	masquerade: a set and a rule per subnet in
+ *				use (masq.c has the layout)
  *   table bridge cni_c_bridge	spoof check: three sets and two rules
  *				(spoofchk.c)
  *
@@ -76,6 +76,14 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n,
 int nft_legacy_masq_del(const char *network, const char *container_id, const char *ifname,
 			struct cni_error *err);
 
+/* CNI CHECK of a container the reference bridge set up (a node switched
+ * to ours with it running): is its masquerade there (either backend), is
+ * its spoof check (table bridge nat, chain cni-br-iface-<cid>-<ifname>-mac)? */
+int nft_legacy_masq_present(const char *network, const char *container_id, const char *ifname,
+			    bool *present, struct cni_error *err);
+int nft_legacy_spoofchk_present(const char *container_id, const char *ifname, bool *present,
+				struct cni_error *err);
+
 /* ---- names (nft_names.c, pure) ---- */
 
 /* Spoof-check index key: 15 hex digits of sha512("cid/ifname") in a
@@ -92,17 +100,29 @@ char *nft_legacy_chain_name(const char *network, const char *cid, char buf[29]);
 char *nft_legacy_comment_prefix(const char *network, const char *cid, const char *ifname,
 				char buf[34]);
 /* Does a comment of the reference's nftables backend belong to this
- * container? (hash prefix, or liberally: mentions both network and ID) */
+ * container? It starts with the full 33-character hash prefix (as the
+ * reference matches it). */
 bool nft_legacy_comment_match(const char *comment, const char *network, const char *cid,
 			      const char *ifname);
 
 /* ---- GC internals ---- */
 
 /* Queue the deletion of every masquerade element pick() selects, over all
- * the per-subnet sets (masq.c). 0, -EINTR or -1. */
+ * the per-subnet sets (masq.c); with tidy, a set left empty (or empty
+ * already) goes whole, with its rule: m must then have been started by
+ * nft_masq_begin (the batch is conditional on the generation). 0, -EINTR
+ * or -1. */
 int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
 			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
-			   struct cni_error *err);
+			   bool tidy, struct cni_error *err);
+/* Start batch m; with tidy, read the generation first and make m
+ * conditional on it. */
+int nft_masq_begin(struct nft_sock *s, struct nft_msgs *m, bool tidy, struct cni_error *err);
+/* nft_retry for a try that tidies when *tidy: ERESTART (someone committed
+ * since it looked) is tried again, up to a bound; then once more without
+ * tidying (*tidy false), the elements alone. */
+int nft_masq_retry_tidy(struct nft_sock *s, nft_try_fn try, void *data, bool *tidy,
+			const int *again, struct cni_error *err);
 /* GC of the spoof check: queue the deletion of every element of its sets
  * that stale() selects (spoofchk.c). 0, -EINTR or -1. */
 int nft_spoofchk_gc_put(struct nft_sock *s, struct nft_msgs *m,

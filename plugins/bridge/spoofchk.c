@@ -364,6 +364,13 @@ int nft_spoofchk_del(const char *container_id, const char *ifname, struct cni_er
 	return 0;
 }
 
+static int count_rules_cb(struct nftnl_rule *r, void *data)
+{
+	if (nft_rule_uses_set(r, ALLOWED))
+		(*(int *)data)++;
+	return 0;
+}
+
 int nft_spoofchk_check(const char *container_id, const char *ifname, const char *host_veth,
 		       const uint8_t mac[6], struct cni_error *err)
 {
@@ -372,6 +379,7 @@ int nft_spoofchk_check(const char *container_id, const char *ifname, const char 
 	struct nft_elem keys[3];
 	struct got got[3];
 	uint8_t want[PAIR_LEN];
+	int rules = 0, rc;
 
 	if (check_ids(container_id, ifname, err) < 0)
 		return -1;
@@ -384,11 +392,26 @@ int nft_spoofchk_check(const char *container_id, const char *ifname, const char 
 	if (nft_sock_open(&s, err) < 0 || get_elems(&s, sets, keys, 3, got, NULL, err) < 0)
 		return -1;
 	if (!got[0].found || got[0].e.dlen != PAIR_LEN || memcmp(got[0].e.data, want, PAIR_LEN))
-		return cni_error_set(err, CNI_ERR_CHECK, "no spoof check of %s for %s/%s",
-				     host_veth, container_id, ifname);
+		return cni_error_set(
+		    err, CNI_ERR_CHECK,
+		    "macspoofchk: no spoof check of %s for %s/%s in table bridge %s", host_veth,
+		    container_id, ifname, NFT_TABLE);
 	if (!got[1].found || !got[2].found)
-		return cni_error_set(err, CNI_ERR_CHECK, "spoof check of %s is incomplete",
-				     host_veth);
+		return cni_error_set(err, CNI_ERR_CHECK,
+				     "macspoofchk: spoof check of %s is incomplete (set %s)",
+				     host_veth, got[1].found ? ALLOWED : PORTS);
+	/* and the two rules (frames, ARP) that use them */
+	rc = nft_dump_rules(&s, NFPROTO_BRIDGE, NFT_TABLE, CHAIN_PRE, count_rules_cb, &rules, err);
+	if (rc == -EINTR)
+		return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+	if (rc < 0 && rc != -ENOENT)
+		return -1;
+	if (rules < 2)
+		return cni_error_set(
+		    err, CNI_ERR_CHECK,
+		    "macspoofchk: the drop rules are missing from chain %s of table "
+		    "bridge %s",
+		    CHAIN_PRE, NFT_TABLE);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "util/cleanup.h"
-#include "cni/delegate.h"
+#include "ipam.h"
 #include "nftables.h"
 
 int br_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
@@ -15,7 +15,7 @@ int br_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct
 	int r = -1;
 
 	if (br_conf_load(conf, env->args, &c, err) == 0)
-		r = c.ipam_type ? cni_delegate_cmd(c.ipam_type, CNI_CMD_STATUS, env, conf, err) : 0;
+		r = c.ipam_type ? br_ipam_cmd(c.ipam_type, CNI_CMD_STATUS, env, conf, err) : 0;
 	br_conf_free(&c);
 	return r < 0 ? -1 : 0;
 }
@@ -27,11 +27,11 @@ int br_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni
 	size_t n = 0;
 	int r = -1;
 
-	if (br_conf_load(conf, env->args, &c, err) < 0)
+	/* the list first: a bad or missing one changes nothing anywhere */
+	if (br_conf_load(conf, env->args, &c, err) < 0 ||
+	    cni_gc_attachments(conf, &valid, &n, err) < 0)
 		goto out;
-	if (c.ipam_type && cni_delegate_cmd(c.ipam_type, CNI_CMD_GC, env, conf, err) < 0)
-		goto out;
-	if (cni_gc_attachments(conf, &valid, &n, err) < 0)
+	if (c.ipam_type && br_ipam_cmd(c.ipam_type, CNI_CMD_GC, env, conf, err) < 0)
 		goto out;
 	/* masquerade and spoof-check entries of containers no longer there */
 	if (nft_gc(c.name, valid, n, err) < 0)

@@ -26,6 +26,21 @@ int br_random_veth_name(char name[NL_IFNAMSIZ], struct cni_error *err)
 	return 0;
 }
 
+int br_random_mac(uint8_t mac[6], struct cni_error *err)
+{
+	if (getrandom(mac, 6, 0) != 6)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno,
+					   "failed to generate a random MAC");
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+	return 0;
+}
+
+bool br_link_mac_unset(const struct nl_link *l)
+{
+	static const uint8_t zero[6];
+	return l->mac_len != 6 || memcmp(l->mac, zero, 6) == 0;
+}
+
 int br_veth_create(struct nl_sock *nl, struct nl_sock *peer_nl, int peer_netns_fd,
 		   const char *peer_name, const struct nl_link *br, int mtu, const uint8_t *mac,
 		   struct nl_link *host, struct cni_error *err)

@@ -98,3 +98,104 @@ check_fails_with() {
 	cns link del eth0
 	check_fails_with "Interface name eth0 not found"
 }
+
+# A container with ipMasq and macspoofchk, on a bridge and subnet of its own
+# (beside the one setup made); $NCHK is its CHECK config.
+nft_container() {
+	local conf
+	new_cns nft
+	NCID=ctr-n-$TAG
+	NNS=$NSP
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true | .bridge += "n" |
+		.ipam.subnet = "10.89.0.0/24"')
+	CID=$NCID NETNS_PATH=$NNS br_run ADD "$conf"
+	assert_success
+	NCHK=$(jq -c --argjson r "$output" '. + {prevResult: $r}' <<<"$conf")
+	NVETH=$(jq -r '.interfaces[1].name' <<<"$output")
+}
+
+ncheck() { CID=$NCID NETNS_PATH=$NNS br_run CHECK "$NCHK"; }
+
+ncheck_fails_with() {
+	ncheck
+	assert_cni_error 105
+	run jq -r '.msg' <<<"$output"
+	assert_output --partial "$1"
+}
+
+hnft() { ip netns exec "$HOSTNS" nft "$@"; }
+
+@test "check: ipMasq and macspoofchk entries pass right after ADD" {
+	nft_container
+	ncheck
+	assert_success
+	assert_output ""
+}
+
+@test "check: a flushed ruleset is found (code 105)" {
+	nft_container
+	hnft flush ruleset
+	ncheck_fails_with "macspoofchk: no spoof check of $NVETH"
+	# the same without the spoof check: the masquerade is missed
+	NCHK=$(jq -c '.macspoofchk = false' <<<"$NCHK")
+	ncheck_fails_with "ipMasq: no chain postrouting in table inet cni_c_bridge"
+}
+
+@test "check: a missing masquerade element or rule is found" {
+	nft_container
+	hnft delete element inet cni_c_bridge masq4-10.89.0.0/24 '{ 10.89.0.2 }'
+	ncheck_fails_with "ipMasq: 10.89.0.2 is not masqueraded"
+	hnft add element inet cni_c_bridge masq4-10.89.0.0/24 "{ 10.89.0.2 comment \"$NET/$NCID/eth0\" }"
+	ncheck
+	assert_success
+	hnft flush chain inet cni_c_bridge postrouting
+	ncheck_fails_with "ipMasq: no masquerade rule for 10.89.0.0/24"
+}
+
+@test "check: a missing spoof-check element or rule is found" {
+	local mac
+	nft_container
+	mac=$(jq -r '.prevResult.interfaces[2].mac' <<<"$NCHK")
+	hnft delete element bridge cni_c_bridge spoofchk_allowed "{ \"$NVETH\" . $mac }"
+	ncheck_fails_with "macspoofchk: spoof check of $NVETH is incomplete"
+	hnft add element bridge cni_c_bridge spoofchk_allowed "{ \"$NVETH\" . $mac }"
+	ncheck
+	assert_success
+	hnft flush chain bridge cni_c_bridge prerouting
+	ncheck_fails_with "macspoofchk: the drop rules are missing"
+}
+
+@test "check: a host veth taken off the bridge fails CHECK (code 105)" {
+	nft_container
+	hns link set "$NVETH" nomaster
+	ncheck_fails_with "CNI veth created for bridge ${BR}n was not found"
+}
+
+@test "check: a container the reference bridge made (its masquerade and spoof check) passes ours" {
+	[ -x "$REF_BIN/bridge" ] || skip "no reference bridge in $REF_BIN"
+	command -v iptables >/dev/null || skip "no iptables for the reference"
+	local conf chk
+	new_cns ref
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true | .bridge += "r" |
+		.ipam.subnet = "10.90.0.0/24"')
+	run --separate-stderr ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=ADD \
+		CNI_CONTAINERID=ctr-r CNI_NETNS="$NSP" CNI_IFNAME=eth0 CNI_PATH="$REF_BIN" \
+		"$REF_BIN/bridge" <<<"$conf"
+	assert_success
+	chk=$(jq -c --argjson r "$output" '. + {prevResult: $r}' <<<"$conf")
+	CID=ctr-r NETNS_PATH=$NSP br_run CHECK "$chk"
+	assert_success
+	# what it stands on: the reference's own chains
+	run hnft list chain bridge nat cni-br-iface-ctr-r-eth0-mac
+	assert_success
+	# without the reference's masquerade chain it is missed
+	hnft delete table ip nat
+	CID=ctr-r NETNS_PATH=$NSP br_run CHECK "$chk"
+	assert_cni_error 105
+	assert_output --partial "ipMasq"
+	# and without its spoof check, that
+	hnft delete table bridge nat
+	CID=ctr-r NETNS_PATH=$NSP br_run CHECK "$chk"
+	assert_cni_error 105
+	assert_output --partial "macspoofchk"
+}

@@ -148,3 +148,111 @@ strip_ifaces() { jq -S 'del(.interfaces) | .ips |= map(del(.interface))' <<<"$1"
 	run reservations
 	assert_output "${addr%/24}"
 }
+
+# $1 with $2 as prevResult
+with_prev() { jq -c --argjson r "$2" '. + {prevResult: $r}' <<<"$1"; }
+
+@test "ipam in-process: CHECK, STATUS and GC run our host-local in-process too" {
+	local conf chk gc
+	CNIVER=1.1.0
+	conf=$(br_conf)
+	br_trace ADD "$conf"
+	assert_success
+	assert_not_execd
+	chk=$(with_prev "$conf" "$output")
+	br_trace CHECK "$chk"
+	assert_success
+	assert_not_execd
+	# it is host-local's CHECK that ran: without the reservation it fails as that
+	mv "$IPAMDIR/$NET/10.88.0.2" "$D/saved"
+	br_trace CHECK "$chk"
+	assert_failure
+	assert_not_execd
+	run jq -r '.code, .msg' <<<"$output"
+	assert_output "$(printf '105\nhost-local: Failed to find address added by container %s' "$CID")"
+	mv "$D/saved" "$IPAMDIR/$NET/10.88.0.2"
+	br_trace STATUS "$conf"
+	assert_success
+	assert_not_execd
+	# host-local's STATUS: a full range set is its code 50
+	br_trace STATUS "$(br_conf '.ipam.subnet = "10.88.0.0/30"')"
+	assert_failure
+	assert_not_execd
+	run jq -r '.code' <<<"$output"
+	assert_output 50
+	# host-local's GC: no valid attachment, so the reservation goes
+	gc=$(jq -c '."cni.dev/valid-attachments" = []' <<<"$conf")
+	br_trace GC "$gc"
+	assert_success
+	assert_not_execd
+	run reservations
+	assert_output ""
+}
+
+@test "ipam in-process: the reference first in CNI_PATH is exec'd for CHECK, STATUS and GC" {
+	[ -x "$REF_BIN/host-local" ] || skip "no reference host-local in $REF_BIN"
+	local conf gc
+	export CNI_PATH_DIRS=$REF_BIN:$CNI_TEST_BIN
+	conf=$(br_conf)
+	br_trace ADD "$conf"
+	assert_success
+	br_trace CHECK "$(with_prev "$conf" "$output")"
+	assert_success
+	grep -qx "$REF_BIN/host-local" "$D/execs" || fail "reference not exec'd: $(cat "$D/execs")"
+	# STATUS and GC (1.1.0) go to it too, whatever it makes of them
+	CNIVER=1.1.0
+	conf=$(br_conf)
+	br_trace STATUS "$conf"
+	grep -qx "$REF_BIN/host-local" "$D/execs" || fail "reference not exec'd: $(cat "$D/execs")"
+	gc=$(jq -c --arg c "$CID" '."cni.dev/valid-attachments" = [{containerID: $c, ifname: "eth0"}]' <<<"$conf")
+	br_trace GC "$gc"
+	grep -qx "$REF_BIN/host-local" "$D/execs" || fail "reference not exec'd: $(cat "$D/execs")"
+}
+
+# skew_copy DIR PYTHON_EXPR: a copy of our host-local in DIR whose note desc
+# ("host-local <version> <build id>") is rewritten by PYTHON_EXPR on v, b
+skew_copy() {
+	mkdir -p "$1"
+	python3 - "$CNI_TEST_BIN/host-local" "$1/host-local" "$2" <<'PY'
+import re, sys
+src, dst, expr = sys.argv[1:4]
+data = open(src, "rb").read()
+m = re.search(rb"host-local (\d+\.\d+\.\d+) ([0-9a-f]{16})", data)
+if not m:
+    sys.exit("no versioned note in " + src)
+v, b = m.group(1).decode(), m.group(2).decode()
+new = ("host-local %s %s" % eval(expr)).encode()
+assert len(new) == len(m.group(0)) and new != m.group(0), new
+open(dst, "wb").write(data[:m.start()] + new + data[m.end():])
+PY
+	chmod +x "$1/host-local"
+}
+
+@test "ipam in-process: a host-local of another build or version is exec'd" {
+	local conf dir addr
+	conf=$(br_conf)
+	# another build: one digit of the build id differs
+	skew_copy "$D/build" '(v, b[:-1] + ("0" if b[-1] != "0" else "1"))'
+	# another version, same length
+	skew_copy "$D/version" '(v[::-1] if v[::-1] != v else v.replace(v[0], str((int(v[0]) + 1) % 10), 1), b)'
+	for dir in "$D/build" "$D/version"; do
+		cmp -s "$dir/host-local" "$CNI_TEST_BIN/host-local" && fail "copy in $dir unchanged"
+		CNI_PATH_DIRS=$dir:$CNI_TEST_BIN br_trace ADD "$conf"
+		assert_success
+		grep -qx "$dir/host-local" "$D/execs" || fail "$dir/host-local not exec'd: $(cat "$D/execs")"
+		addr=$(jq -r '.ips[0].address' <<<"$output")
+		run reservations
+		assert_output "${addr%/24}"
+		CNI_PATH_DIRS=$dir:$CNI_TEST_BIN br_trace DEL "$conf"
+		assert_success
+		grep -qx "$dir/host-local" "$D/execs" || fail "$dir/host-local not exec'd: $(cat "$D/execs")"
+		run reservations
+		assert_output ""
+	done
+	# an exact copy is this build: in-process
+	mkdir -p "$D/same"
+	cp "$CNI_TEST_BIN/host-local" "$D/same/host-local"
+	CNI_PATH_DIRS=$D/same:$CNI_TEST_BIN br_trace ADD "$conf"
+	assert_success
+	assert_not_execd
+}

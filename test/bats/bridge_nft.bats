@@ -114,6 +114,64 @@ hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 	refute_output --partial "$chain"
 }
 
+# The reference's nftables backend (plugins >= 1.5: table inet
+# cni_plugins_masquerade, one rule per address, comment "<33-char hash>,
+# net: N, if: I, id: C"); 1.1.1 in /usr/lib/cni only has the iptables one,
+# so these rules are written as that version writes them.
+ref_nft_rule() {
+	local id=$1 ip=$2
+	hnft add rule inet cni_plugins_masquerade masq_checks ip saddr "$ip" \
+		ip daddr != 10.88.0.0/24 masquerade \
+		comment "\"$("$CNI_TEST_BIN/nftctl" legacy-comment "$NET" "$id" eth0)\""
+}
+
+@test "nft: DEL of ctr-1 removes only its own reference nftables rule, not ctr-10's or actr-1b's" {
+	[ -x "$CNI_TEST_BIN/nftctl" ] || skip "no nftctl"
+	local conf
+	conf=$(br_conf '.ipMasq = true')
+	hnft add table inet cni_plugins_masquerade
+	hnft add chain inet cni_plugins_masquerade masq_checks
+	hnft add chain inet cni_plugins_masquerade postrouting '{ type nat hook postrouting priority srcnat; }'
+	hnft add rule inet cni_plugins_masquerade postrouting goto masq_checks
+	ref_nft_rule ctr-1 10.88.0.11
+	ref_nft_rule ctr-10 10.88.0.12
+	ref_nft_rule actr-1b 10.88.0.13
+	CID=ctr-1 br_run DEL "$conf"
+	assert_success
+	run hnft list chain inet cni_plugins_masquerade masq_checks
+	refute_output --partial "10.88.0.11"
+	assert_output --partial "id: ctr-10\""
+	assert_output --partial "id: actr-1b\""
+	# and each one's own DEL takes exactly its rule
+	CID=ctr-10 br_run DEL "$conf"
+	assert_success
+	run hnft list chain inet cni_plugins_masquerade masq_checks
+	refute_output --partial "10.88.0.12"
+	assert_output --partial "id: actr-1b\""
+}
+
+@test "nft: DEL of ctr-1 leaves what the reference bridge made for ctr-10 and actr-1b" {
+	[ -x "$REF_BIN/bridge" ] || skip "no reference bridge in $REF_BIN"
+	command -v iptables >/dev/null || skip "no iptables for the reference"
+	local conf id
+	conf=$(br_conf '.ipMasq = true')
+	for id in ctr-1 ctr-10 actr-1b; do
+		new_cns "$id"
+		run --separate-stderr ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=ADD \
+			CNI_CONTAINERID="$id" CNI_NETNS="$NSP" CNI_IFNAME=eth0 CNI_PATH="$REF_BIN" \
+			"$REF_BIN/bridge" <<<"$conf"
+		assert_success
+	done
+	CID=ctr-1 NETNS_PATH=/var/run/netns/cni-test-c$TAG-ctr-1 br_run DEL "$conf"
+	assert_success
+	run ip netns exec "$HOSTNS" iptables -t nat -S
+	refute_output --partial "$("$CNI_TEST_BIN/nftctl" legacy-chain "$NET" ctr-1)"
+	for id in ctr-10 actr-1b; do
+		assert_output --partial "-N $("$CNI_TEST_BIN/nftctl" legacy-chain "$NET" "$id")"
+		assert_output --partial "-j $("$CNI_TEST_BIN/nftctl" legacy-chain "$NET" "$id")"
+	done
+}
+
 @test "nft: GC keeps the valid attachment and drops the other" {
 	local conf
 	conf=$(br_conf '.ipMasq = true | .macspoofchk = true')
@@ -136,6 +194,32 @@ hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 	# host-local's GC released the other reservation
 	run reservations
 	assert_output "10.88.0.2"
+}
+
+@test "nft: GC without cni.dev/valid-attachments is code 7 and removes nothing; [] removes all" {
+	local conf before
+	CNIVER=1.1.0
+	conf=$(br_conf '.ipMasq = true | .macspoofchk = true')
+	br_run ADD "$conf"
+	assert_success
+	before=$(hnft list ruleset)
+	br_run GC "$conf"
+	assert_cni_error 7
+	assert_output --partial "cni.dev/valid-attachments"
+	assert_equal "$(hnft list ruleset)" "$before"
+	run reservations
+	assert_output "10.88.0.2"
+	# the same for an L2 network (no IPAM to refuse it first)
+	br_run GC "$(br_conf '.ipam = {} | .macspoofchk = true')"
+	assert_cni_error 7
+	assert_equal "$(hnft list ruleset)" "$before"
+	# [] is an answer: nothing is valid any more
+	br_run GC "$(jq -c '."cni.dev/valid-attachments" = []' <<<"$conf")"
+	assert_success
+	run hnft list ruleset
+	refute_output --partial "$CID"
+	run reservations
+	assert_output ""
 }
 
 @test "nft: STATUS asks the IPAM plugin" {

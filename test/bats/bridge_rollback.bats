@@ -34,12 +34,37 @@ assert_container_clean() {
 	assert_output "ADD $CID eth0"
 }
 
-@test "rollback: IPAM garbage is a delegate error; the veth is gone" {
-	br_run ADD "$(tconf)" TEST_IPAM_GARBAGE=1 TEST_IPAM_FAIL_ON=ADD
+@test "rollback: IPAM garbage is a delegate error; IPAM DEL called, the veth is gone" {
+	# the plugin's ADD succeeded (exit 0): whatever it allocated is given back
+	br_run ADD "$(tconf)" TEST_IPAM_GARBAGE=1 TEST_IPAM_FAIL_ON=ADD TEST_IPAM_LOG="$LOG"
 	assert_failure
 	run jq -r '.code' <<<"$output"
 	assert_output 104
 	assert_container_clean
+	run cat "$LOG"
+	assert_output "$(printf 'ADD %s eth0\nDEL %s eth0' "$CID" "$CID")"
+}
+
+@test "rollback: host-local's result the config's version cannot express leaves no reservation" {
+	# 0.2.0 has no way to say a route for a family without an address
+	local conf
+	CNIVER=0.2.0
+	conf=$(br_conf '.ipam.routes = [{dst: "::/0"}]')
+	br_run ADD "$conf"
+	assert_cni_error 7
+	assert_output --partial "route to ::/0 has no IPv6 address"
+	assert_container_clean
+	run reservations
+	assert_output ""
+	# exec'd (our host-local behind a wrapper), the same
+	mkdir -p "$D/wrap"
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$CNI_TEST_BIN/host-local" >"$D/wrap/host-local"
+	chmod +x "$D/wrap/host-local"
+	CNI_PATH_DIRS=$D/wrap:$CNI_TEST_BIN br_run ADD "$conf"
+	assert_cni_error 7
+	assert_container_clean
+	run reservations
+	assert_output ""
 }
 
 @test "rollback: IPAM with no IPs: error, IPAM DEL called, the veth is gone" {
@@ -140,7 +165,7 @@ assert_container_clean() {
 	assert_output --partial "no IP addresses available"
 	run ip -n "${CNS[1]}" link show eth0
 	assert_failure
-	run bash -c "ip -n $HOSTNS -o link show master $BR | wc -l"
+	run bash -c "ip -n $HOSTNS -o link show master $BR 2>/dev/null | wc -l"
 	assert_output 1
 	run reservations
 	assert_output "10.88.0.2"

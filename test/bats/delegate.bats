@@ -122,7 +122,7 @@ script_plugin() {
 	assert_success
 	run --separate-stderr env -i CNI_COMMAND=STATUS CNI_PATH="$CNI_TEST_BIN" TEST_IPAM_LOG="$LOG" "$PLUGIN" <<<"$(conf 1.1.0)"
 	assert_success
-	run --separate-stderr env -i CNI_COMMAND=GC CNI_PATH="$CNI_TEST_BIN" TEST_IPAM_LOG="$LOG" "$PLUGIN" <<<"$(conf 1.1.0)"
+	run --separate-stderr env -i CNI_COMMAND=GC CNI_PATH="$CNI_TEST_BIN" TEST_IPAM_LOG="$LOG" "$PLUGIN" <<<"$(conf 1.1.0 test-ipam '"cni.dev/valid-attachments":[]')"
 	assert_success
 	run cat "$LOG"
 	assert_line --index 0 "DEL ctr-test eth0"

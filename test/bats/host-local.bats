@@ -340,13 +340,33 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	CID=c3 hl ADD "$c"
 	assert_cni_error 103
 	# an empty list releases everything; a missing dir is fine
-	hl GC "$(conf 1.1.0 "$V4")"
+	hl GC "$(conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":[]}')"
 	assert_success
 	run reservations
 	assert_output ""
-	D=$BATS_TEST_TMPDIR/never hl GC "$(D=$BATS_TEST_TMPDIR/never conf 1.1.0 "$V4")"
+	D=$BATS_TEST_TMPDIR/never hl GC "$(D=$BATS_TEST_TMPDIR/never conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":[]}')"
 	assert_success
 	[ ! -e "$BATS_TEST_TMPDIR/never" ]
+}
+
+@test "GC: without cni.dev/valid-attachments is code 7 and releases nothing; null is none valid" {
+	c=$(conf 1.1.0 "$V4")
+	for a in c1 c2; do
+		CID=$a hl ADD "$c"
+		assert_success
+	done
+	run reservations
+	before=$output
+	hl GC "$c"
+	assert_cni_error 7
+	assert_output --partial "cni.dev/valid-attachments"
+	run reservations
+	assert_output "$before"
+	# JSON null (a nil list from libcni) means none is valid
+	hl GC "$(conf 1.1.0 "$V4" '{"cni.dev/valid-attachments":null}')"
+	assert_success
+	run reservations
+	assert_output ""
 }
 
 @test "GC and STATUS need a 1.1.0 config" {
@@ -379,23 +399,73 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	assert_cni_error 7
 }
 
-@test "torn or empty reservation files are taken, never crash, and GC frees them" {
+@test "torn reservation files are reclaimed by ADD and GC; huge ones only by GC" {
 	c=$(conf 1.1.0 '{"ranges":[[{"subnet":"10.77.0.0/29"}]]}')
 	mkdir -p "$ND"
-	: >"$ND/10.77.0.2"
-	printf '\r\n' >"$ND/10.77.0.3"
-	head -c 70000 /dev/zero | tr '\0' x >"$ND/10.77.0.4"
-	hl ADD "$c"
-	assert_success
-	jq -e '.ips[0].address == "10.77.0.5/29"' <<<"$output"
-	hl DEL "$c"
-	assert_success
+	: >"$ND/10.77.0.2"                  # a reference ADD killed between create and write
+	printf '\r\n' >"$ND/10.77.0.3"      # white space only: an empty ID
+	head -c 70000 /dev/zero | tr '\0' x >"$ND/10.77.0.4" # someone wrote that: not torn
+	printf 'ctr-9\0\0\0' >"$ND/10.77.0.5" # a NUL: never written by anyone
+	# (not $i: bats' run uses it)
+	for n in 2 3 5; do
+		CID=ctr-$n hl ADD "$c"
+		assert_success
+		jq -e --arg a "10.77.0.$n/29" '.ips[0].address == $a' <<<"$output" || fail "ADD $n: $output"
+		run od -An -c "$ND/10.77.0.$n"
+		assert_output "   c   t   r   -   $n  \r  \n   e   t   h   0"
+	done
+	for n in 2 3 5; do
+		CID=ctr-$n hl DEL "$c"
+		assert_success
+	done
 	run reservations
-	assert_output $'10.77.0.2\n10.77.0.3\n10.77.0.4'
-	hl GC "$c"
+	assert_output "10.77.0.4"
+	: >"$ND/10.77.0.6"
+	hl GC "$(jq -c '."cni.dev/valid-attachments" = []' <<<"$c")"
 	assert_success
 	run reservations
 	assert_output ""
+	[ ! -e "$ND/.cni-c-reserve" ]
+}
+
+@test "a temporary left by a killed ADD is never a reservation; DEL and GC remove it" {
+	c=$(conf 1.1.0 '{"ranges":[[{"subnet":"10.77.0.0/29"}]]}')
+	hl ADD "$c"
+	assert_success
+	# killed after writing its temporary, before the link
+	printf 'ctr-2\r\neth0' >"$ND/.cni-c-reserve"
+	CID=ctr-2 hl CHECK "$c"
+	assert_failure
+	CID=ctr-2 hl DEL "$c"
+	assert_success
+	[ ! -e "$ND/.cni-c-reserve" ]
+	# killed after the link, before the unlink: both names, one file
+	ln "$ND/10.77.0.2" "$ND/.cni-c-reserve"
+	CID=ctr-3 hl ADD "$c"
+	assert_success
+	run od -An -c "$ND/10.77.0.2"
+	assert_output "   c   t   r   -   1  \r  \n   e   t   h   0"
+	[ ! -e "$ND/.cni-c-reserve" ]
+	ln "$ND/10.77.0.2" "$ND/.cni-c-reserve"
+	hl GC "$(conf 1.1.0 '{"ranges":[[{"subnet":"10.77.0.0/29"}]]}' \
+		'{"cni.dev/valid-attachments":[{"containerID":"ctr-1","ifname":"eth0"},{"containerID":"ctr-3","ifname":"eth0"}]}')"
+	assert_success
+	[ ! -e "$ND/.cni-c-reserve" ]
+	run reservations
+	assert_output $'10.77.0.2\n10.77.0.3'
+}
+
+@test "ADD: a result the config's version cannot express fails and reserves nothing" {
+	# 0.2.0: a route needs an address of its family (the reference drops it)
+	hl ADD "$(conf 0.2.0 '{"ranges":[[{"subnet":"10.77.0.0/24"}]],"routes":[{"dst":"::/0"}]}')"
+	assert_cni_error 7
+	assert_output --partial "route to ::/0 has no IPv6 address to go with in cniVersion 0.2.0"
+	run reservations
+	assert_output ""
+	hl ADD "$(conf 0.2.0 '{"ranges":[[{"subnet":"10.77.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}]}')"
+	assert_success
+	run reservations
+	assert_output "10.77.0.3"
 }
 
 @test "config errors are code 7 and name the field" {
@@ -458,10 +528,13 @@ EOF
 	done
 	[ -d "$ND/.cni-c-index" ]
 	stamp=$(cat "$ND/.cni-c-index/stamp")
-	# the stamp pins the directory's mtime
-	read -r _ _ ino sec nsec <<<"$stamp"
+	# the stamp names this boot and pins the directory's mtime and ctime
+	read -r _ _ boot ino sec nsec csec cnsec <<<"$stamp"
+	[ "$boot" = "$(cat /proc/sys/kernel/random/boot_id)" ]
 	[ "$((10#$ino))" = "$(stat -c %i "$ND")" ]
 	[ "$((10#$sec))" = "$(stat -c %Y "$ND")" ]
+	[ "$((10#$csec))" = "$(stat -c %Z "$ND")" ]
+	[ "$((10#$csec))" -gt "$((10#$sec))" ]
 	grep -rqx "$(printf 'c2\r\neth0' | od -An -tx1 | tr -d ' \n') 10.77.0.3" "$ND/.cni-c-index"
 	# a change behind our back (here: by hand) is noticed and rescanned
 	rm "$ND/10.77.0.3"

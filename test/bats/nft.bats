@@ -104,7 +104,7 @@ masq6-fd00_1__/64 fd00:1::3 net1/ctrA/eth0"
 	assert_success
 	run ctl masq-check net1 ctrA eth0 10.1.2.3/24
 	assert_failure
-	assert_output --partial "no masquerade for 10.1.2.3"
+	assert_output --partial "10.1.2.3 is not masqueraded"
 }
 
 @test "masq: del never removes another network's element" {

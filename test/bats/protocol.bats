@@ -253,10 +253,10 @@ assert_one_json_object() {
 		assert_output ""
 	done
 	for cmd in STATUS GC; do
-		run_plugin "$PLUGIN" $cmd "$(conf 1.0.0)"
+		run_plugin "$PLUGIN" $cmd "$(conf 1.0.0 '"cni.dev/valid-attachments":[]')"
 		assert_cni_error 1
 		[ "$(jq -r .msg <<<"$output")" = "config version does not allow $cmd" ] || fail "$output"
-		run_plugin "$PLUGIN" $cmd "$(conf 1.1.0)"
+		run_plugin "$PLUGIN" $cmd "$(conf 1.1.0 '"cni.dev/valid-attachments":[]')"
 		assert_success
 		assert_output ""
 	done
@@ -272,11 +272,13 @@ assert_one_json_object() {
 	assert_output ""
 	[[ "$stderr" == *"attachment c1 eth0"*"attachment c2 net1"* ]] || fail "attachments not seen: $stderr"
 	# GC needs CNI_PATH
-	run --separate-stderr env -i CNI_COMMAND=GC "$PLUGIN" <<<"$(conf 1.1.0)"
+	run --separate-stderr env -i CNI_COMMAND=GC "$PLUGIN" <<<"$(conf 1.1.0 '"cni.dev/valid-attachments":[]')"
 	assert_cni_error 4
-	# and a well-formed attachment list
+	# and a well-formed attachment list, which must be there
 	run --separate-stderr env -i CNI_COMMAND=GC CNI_PATH=/x "$PLUGIN" \
 		<<<"$(conf 1.1.0 '"cni.dev/valid-attachments":{}')"
+	assert_cni_error 7
+	run --separate-stderr env -i CNI_COMMAND=GC CNI_PATH=/x "$PLUGIN" <<<"$(conf 1.1.0)"
 	assert_cni_error 7
 }
 

@@ -498,18 +498,28 @@ static void test_gc_attachments_absent_and_bad(void **state)
 	struct cni_attachment *att = (void *)1;
 	size_t n = 5;
 	{
+		/* absent: an error, so that GC removes nothing */
 		cleanup_conf struct cni_conf conf = {0};
+		cleanup_error struct cni_error err = CNI_ERROR_INIT;
 		assert_int_equal(parse_str("{\"name\":\"n\"}", &conf, NULL), 0);
-		assert_int_equal(cni_gc_attachments(&conf, &att, &n, NULL), 0);
+		assert_int_equal(cni_gc_attachments(&conf, &att, &n, &err), -1);
+		assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
+		assert_non_null(strstr(err.msg, "cni.dev/valid-attachments"));
 		assert_int_equal(n, 0);
 		assert_null(att);
 	}
-	{
+	for (int k = 0; k < 2; k++) {
+		/* [] and null (Go's nil slice, as libcni may send): none valid */
 		cleanup_conf struct cni_conf conf = {0};
-		assert_int_equal(
-		    parse_str("{\"name\":\"n\",\"cni.dev/valid-attachments\":[]}", &conf, NULL), 0);
+		n = 5;
+		att = (void *)1;
+		assert_int_equal(parse_str(k ? "{\"name\":\"n\",\"cni.dev/valid-attachments\":null}"
+					     : "{\"name\":\"n\",\"cni.dev/valid-attachments\":[]}",
+					   &conf, NULL),
+				 0);
 		assert_int_equal(cni_gc_attachments(&conf, &att, &n, NULL), 0);
 		assert_int_equal(n, 0);
+		assert_null(att);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cleanup_conf struct cni_conf conf = {0};

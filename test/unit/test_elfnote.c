@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/elfnote.h"
+#include "ipam/host-local/hostlocal.h"
 
 CNI_C_ELF_NOTE("unit-test");
 
@@ -87,11 +88,13 @@ static void test_our_host_local(void **state)
 	snprintf(path, sizeof(path), "%s/host-local", bin);
 	if (access(path, R_OK) != 0)
 		skip();
-	assert_true(cni_c_binary_is(path, "host-local"));
+	assert_true(cni_c_binary_is(path, HL_NOTE_DESC));
+	/* the name alone (what builds before the build id carried) is not it */
+	assert_false(cni_c_binary_is(path, "host-local"));
 	assert_false(cni_c_binary_is(path, "bridge"));
 	snprintf(path, sizeof(path), "%s/bridge", bin);
 	if (access(path, R_OK) == 0)
-		assert_false(cni_c_binary_is(path, "host-local"));
+		assert_false(cni_c_binary_is(path, HL_NOTE_DESC));
 }
 
 static void test_other_binaries(void **state)

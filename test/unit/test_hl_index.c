@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -18,8 +19,21 @@
 
 #include "ipam/host-local/disk/index.h"
 #include "ipam/host-local/disk/store.h"
+#include "killpoint.h"
 
-static char tmpl[64], dir[128];
+static char tmpl[64], dir[128], bootf[160];
+
+/* The boot id the index sees (a reboot is a new one). */
+static void set_boot_id(const char *id)
+{
+	FILE *f = fopen(bootf, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", id);
+	fclose(f);
+}
+
+#define BOOT_A "6f1c3d0e-8a61-4c1b-9a53-0c1e0a2b3c4d"
+#define BOOT_B "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
 
 static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -31,6 +45,9 @@ static int setup(void **state)
 	strcpy(tmpl, "/tmp/hl-index-XXXXXX");
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(dir, sizeof(dir), "%s/net", tmpl);
+	snprintf(bootf, sizeof(bootf), "%s/boot_id", tmpl);
+	set_boot_id(BOOT_A);
+	hl_index_boot_id_path = bootf;
 	return 0;
 }
 
@@ -80,16 +97,12 @@ static void run_close(struct run *r)
 	hl_store_close(&r->s);
 }
 
-/* Names held by key, sorted and joined ("" when none). */
-static const char *find(struct run *r, const char *key)
+/* names sorted and joined ("" when none), then freed */
+static const char *join_sorted(char **names, size_t n)
 {
 	static char out[512];
-	struct cni_error err = CNI_ERROR_INIT;
-	char **names;
-	size_t n, len = 0;
+	size_t len = 0;
 
-	assert_int_equal(hl_index_find(&r->ix, key, strlen(key), &names, &n, &err), 0);
-	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (strcmp(names[j], names[i]) < 0) {
@@ -97,11 +110,23 @@ static const char *find(struct run *r, const char *key)
 				names[i] = names[j];
 				names[j] = t;
 			}
+	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		len +=
 		    (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? " " : "", names[i]);
 	hl_names_free(names, n);
 	return out;
+}
+
+/* Names held by key, sorted and joined ("" when none). */
+static const char *find(struct run *r, const char *key)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	char **names;
+	size_t n;
+
+	assert_int_equal(hl_index_find(&r->ix, key, strlen(key), &names, &n, &err), 0);
+	return join_sorted(names, n);
 }
 
 /* Reserve like an ADD of ours does. */
@@ -154,8 +179,8 @@ static void test_add_remove_commit(void **state)
 {
 	struct run r;
 	struct stat st;
-	char path[512], buf[256];
-	long long ino, sec, nsec;
+	char path[512], buf[256], boot[64];
+	long long ino, sec, nsec, csec, cnsec;
 	FILE *f;
 
 	run_open(&r);
@@ -164,16 +189,22 @@ static void test_add_remove_commit(void **state)
 	reserve(&r, "10.0.0.3", "b\r\neth0");
 	run_close(&r);
 
-	/* the stamp names the directory's (pinned) mtime */
+	/* the stamp names the boot and the directory's (pinned) mtime and ctime */
 	snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR "/stamp", dir);
 	assert_non_null(f = fopen(path, "r"));
-	assert_int_equal(fscanf(f, "cni-c-index 1 %lld %lld %lld", &ino, &sec, &nsec), 3);
+	assert_int_equal(fscanf(f, "cni-c-index 2 %63s %lld %lld %lld %lld %lld", boot, &ino, &sec,
+				&nsec, &csec, &cnsec),
+			 6);
 	fclose(f);
+	assert_string_equal(boot, BOOT_A);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal((long long)st.st_ino, ino);
 	assert_int_equal((long long)st.st_mtim.tv_sec, sec);
 	assert_int_equal((long long)st.st_mtim.tv_nsec, nsec);
+	assert_int_equal((long long)st.st_ctim.tv_sec, csec);
+	assert_int_equal((long long)st.st_ctim.tv_nsec, cnsec);
 	assert_true(sec < time(NULL)); /* in the past: no later change can hit it */
+	assert_true(sec < csec);       /* a change sets both to one time */
 
 	/* bucket format: header, hex key, names */
 	snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR "/b%02x", dir,
@@ -269,17 +300,9 @@ static void test_crash_windows(void **state)
 	run_open(&r);
 	assert_int_equal(r.ix.n_rebuilds, 0);
 	run_close(&r);
-	{
-		struct stat st;
-		struct timespec ts[2];
-		assert_int_equal(stat(dir, &st), 0);
-		snprintf(path, sizeof(path), HL_INDEX_DIR "/b%02x",
-			 hl_index_bucket("b\r\neth0", 7));
-		write_raw(path, "garbage");
-		ts[0] = st.st_atim;
-		ts[1] = st.st_mtim;
-		assert_int_equal(utimensat(AT_FDCWD, dir, ts, 0), 0);
-	}
+	/* rewritten in place: the network directory does not change */
+	snprintf(path, sizeof(path), HL_INDEX_DIR "/b%02x", hl_index_bucket("b\r\neth0", 7));
+	write_raw(path, "garbage");
 	run_open(&r);
 	assert_int_equal(r.ix.n_rebuilds, 0);
 	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
@@ -290,28 +313,306 @@ static void test_crash_windows(void **state)
 static void test_verification(void **state)
 {
 	struct run r;
-	struct stat st;
-	struct timespec ts[2];
 
 	run_open(&r);
 	reserve(&r, "10.0.0.2", "a\r\neth0");
 	reserve(&r, "10.0.0.3", "a\r\neth0");
 	run_close(&r);
 
-	/* someone rewrote a file behind our back and put the mtime back */
-	assert_int_equal(stat(dir, &st), 0);
+	/* someone rewrote a file in place, behind our back: the directory
+	 * did not change, so the index is trusted */
 	write_raw("10.0.0.2", "z\r\neth0");
-	unlink_raw("10.0.0.3");
-	ts[0] = st.st_atim;
-	ts[1] = st.st_mtim;
-	assert_int_equal(utimensat(AT_FDCWD, dir, ts, 0), 0);
 	run_open(&r);
 	assert_int_equal(r.ix.n_rebuilds, 0);
 	/* each named file is read: the wrong owner forces a rebuild */
-	assert_string_equal(find(&r, "a\r\neth0"), "");
+	assert_string_equal(find(&r, "a\r\neth0"), "10.0.0.3");
 	assert_int_equal(r.ix.n_rebuilds, 1);
 	assert_string_equal(find(&r, "z\r\neth0"), "10.0.0.2");
 	run_close(&r);
+}
+
+/* After a clock step, a change can leave the directory's mtime equal to
+ * the one the stamp pinned (a 1-second file system only needs the clock
+ * back in that second); its ctime never is. */
+static void test_clock_step_rebuilds(void **state)
+{
+	struct timespec ts[2];
+	struct stat st;
+	struct run r;
+
+	run_open(&r);
+	reserve(&r, "10.0.0.2", "a\r\neth0");
+	run_close(&r);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_true(st.st_ctim.tv_sec != st.st_mtim.tv_sec ||
+		    st.st_ctim.tv_nsec != st.st_mtim.tv_nsec);
+
+	/* the reference reserves and releases; the clock puts the mtime back */
+	write_raw("10.0.0.3", "ref\r\neth0");
+	unlink_raw("10.0.0.2");
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, dir, ts, 0), 0);
+	run_open(&r);
+	assert_int_equal(r.ix.n_rebuilds, 1);
+	assert_string_equal(find(&r, "ref\r\neth0"), "10.0.0.3");
+	assert_string_equal(find(&r, "a\r\neth0"), "");
+	run_close(&r);
+	run_open(&r);
+	assert_int_equal(r.ix.n_rebuilds, 0);
+	run_close(&r);
+}
+
+/* Every file under .cni-c-index but the stamp: name and content. */
+struct snap {
+	char names[HL_INDEX_BUCKETS + 8][32];
+	char *data[HL_INDEX_BUCKETS + 8];
+	size_t len[HL_INDEX_BUCKETS + 8];
+	int n;
+};
+
+static char *slurp_path(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	buf[st.st_size] = '\0';
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void snap_take(struct snap *sn)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR, dir);
+	assert_non_null(d = opendir(path));
+	sn->n = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != 'b')
+			continue;
+		snprintf(sn->names[sn->n], sizeof(sn->names[0]), "%.31s", de->d_name);
+		snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR "/%s", dir, de->d_name);
+		sn->data[sn->n] = slurp_path(path, &sn->len[sn->n]);
+		sn->n++;
+	}
+	closedir(d);
+}
+
+/* Put the buckets back as they were, in place (the network directory does
+ * not change): a power cut that kept the stamp and lost the buckets. */
+static void snap_restore(struct snap *sn)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR, dir);
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d))) {
+		int i;
+		if (de->d_name[0] != 'b')
+			continue;
+		for (i = 0; i < sn->n && strcmp(sn->names[i], de->d_name) != 0; i++)
+			;
+		snprintf(path, sizeof(path), "%s/" HL_INDEX_DIR "/%s", dir, de->d_name);
+		if (i == sn->n) {
+			assert_int_equal(unlink(path), 0);
+			continue;
+		}
+		int fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, sn->data[i], sn->len[i]), (ssize_t)sn->len[i]);
+		close(fd);
+	}
+	closedir(d);
+	for (int i = 0; i < sn->n; i++)
+		free(sn->data[i]);
+}
+
+static void test_power_cut_rebuilds(void **state)
+{
+	struct snap sn;
+	struct run r;
+
+	run_open(&r);
+	reserve(&r, "10.0.0.2", "a\r\neth0");
+	run_close(&r);
+	snap_take(&sn);
+	run_open(&r);
+	reserve(&r, "10.0.0.3", "b\r\neth0");
+	release(&r, "10.0.0.2", "a\r\neth0");
+	run_close(&r);
+
+	/* the disk kept the stamp and the directory, not the bucket writes */
+	snap_restore(&sn);
+	set_boot_id(BOOT_B);
+	run_open(&r);
+	assert_int_equal(r.ix.n_rebuilds, 1);
+	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
+	assert_string_equal(find(&r, "a\r\neth0"), "");
+	run_close(&r);
+	run_open(&r);
+	assert_int_equal(r.ix.n_rebuilds, 0);
+	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
+	run_close(&r);
+}
+
+static void test_boot_id_unreadable(void **state)
+{
+	struct run r;
+
+	run_open(&r);
+	reserve(&r, "10.0.0.2", "a\r\neth0");
+	run_close(&r);
+	/* no boot id: the index cannot know it outlived a reboot: scan */
+	hl_index_boot_id_path = "/nonexistent/boot_id";
+	run_open(&r);
+	assert_int_equal(r.ix.fd, -1);
+	assert_string_equal(find(&r, "a\r\neth0"), "10.0.0.2");
+	reserve(&r, "10.0.0.3", "b\r\neth0");
+	run_close(&r);
+	set_boot_id("not a boot id");
+	hl_index_boot_id_path = bootf;
+	run_open(&r);
+	assert_int_equal(r.ix.fd, -1);
+	run_close(&r);
+	set_boot_id(BOOT_A);
+	run_open(&r);
+	assert_int_equal(r.ix.n_rebuilds, 1);
+	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
+	run_close(&r);
+}
+
+/* What a scan says `key` holds, as find() formats it. */
+static const char *truth(struct run *r, const char *key)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_index scan = {.store = &r->s, .fd = -1, .stampfd = -1};
+	char **names;
+	size_t n;
+
+	/* an index in scan mode answers from the files */
+	assert_int_equal(hl_index_find(&scan, key, strlen(key), &names, &n, &err), 0);
+	return join_sorted(names, n);
+}
+
+static const char *const keys[] = {"a\r\neth0", "b\r\neth0", "c\r\neth0", "ref\r\neth0"};
+
+/* Whatever a kill left, the index answers as the files do, now and at the
+ * next run (which trusts it again). */
+static void assert_index_true(long k)
+{
+	char want[4][512];
+	struct run r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		run_open(&r);
+		for (int i = 0; i < 4; i++) {
+			char got[512];
+			/* the index first: the scan must not repair it beforehand */
+			strcpy(got, find(&r, keys[i]));
+			if (pass == 0)
+				strcpy(want[i], truth(&r, keys[i]));
+			if (strcmp(got, want[i]) != 0)
+				fail_msg("killed before call %ld, run %d: %.*s holds \"%s\", index "
+					 "says \"%s\"",
+					 k, pass, (int)strcspn(keys[i], "\r"), keys[i], want[i],
+					 got);
+		}
+		if (pass == 1 && r.ix.n_rebuilds != 0)
+			fail_msg("killed before call %ld: not trusted after a clean run", k);
+		run_close(&r);
+	}
+}
+
+/* a and b hold 10.0.0.2 and 10.0.0.3, indexed and stamped. */
+static void base_state(void)
+{
+	struct run r;
+
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	run_open(&r);
+	reserve(&r, "10.0.0.2", "a\r\neth0");
+	reserve(&r, "10.0.0.3", "b\r\neth0");
+	run_close(&r);
+}
+
+/* An ADD of c and a DEL of b in one run, as cmd.c does them. */
+static int commit_job(void *arg)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct hl_index ix;
+	struct ip_addr ip;
+	char **names;
+	size_t n;
+
+	if (hl_store_open(&s, tmpl, "net", true, &err) < 0 || hl_index_open(&ix, &s, &err) < 0)
+		return -1;
+	if (hl_index_find(&ix, "c\r\neth0", 7, &names, &n, &err) < 0)
+		return -1;
+	hl_names_free(names, n);
+	if (ip_addr_parse("10.0.0.4", &ip) < 0 ||
+	    hl_store_reserve(&s, &ip, "c\r\neth0", 7, &err) != 1 ||
+	    hl_index_add(&ix, "c\r\neth0", 7, "10.0.0.4", &err) < 0)
+		return -1;
+	if (hl_store_remove(&s, "10.0.0.3", &err) < 0 ||
+	    hl_index_remove(&ix, "b\r\neth0", 7, "10.0.0.3", &err) < 0)
+		return -1;
+	if (hl_index_commit(&ix, &err) < 0)
+		return -1;
+	hl_index_close(&ix);
+	hl_store_close(&s);
+	return 0;
+}
+
+/* A run that finds the index stale and rebuilds it. */
+static int rebuild_job(void *arg)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct hl_index ix;
+
+	if (hl_store_open(&s, tmpl, "net", true, &err) < 0 || hl_index_open(&ix, &s, &err) < 0 ||
+	    hl_index_commit(&ix, &err) < 0)
+		return -1;
+	hl_index_close(&ix);
+	hl_store_close(&s);
+	return 0;
+}
+
+static void test_killed_at_every_step(void **state)
+{
+	long k;
+	int r;
+
+	for (k = 1; (base_state(), r = kp_run(commit_job, NULL, k)) == 1; k++)
+		assert_index_true(k);
+	assert_int_equal(r, 0);
+	assert_true(k > 5);
+	assert_index_true(k);
+
+	/* the same for a rebuild after a foreign change */
+	for (k = 1;; k++) {
+		base_state();
+		write_raw("10.0.0.5", "ref\r\neth0");
+		unlink_raw("10.0.0.2");
+		if ((r = kp_run(rebuild_job, NULL, k)) != 1)
+			break;
+		assert_index_true(k);
+	}
+	assert_int_equal(r, 0);
+	assert_true(k > 3);
+	assert_index_true(k);
 }
 
 static void test_collisions_share_a_bucket(void **state)
@@ -387,6 +688,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_foreign_changes_rebuild, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_windows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verification, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clock_step_rebuilds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_power_cut_rebuilds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_boot_id_unreadable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_at_every_step, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_collisions_share_a_bucket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scan_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scale_lookup_is_one_bucket, setup, teardown),

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -20,6 +21,7 @@
 #include "ipam/host-local/ipstr.h"
 #include "ipam/host-local/disk/store.h"
 #include "util/text.h"
+#include "killpoint.h"
 
 static char tmpl[64];
 
@@ -162,6 +164,17 @@ static void write_raw(const char *dir, const char *name, const char *data)
 	close(fd);
 }
 
+static void write_bytes(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[512];
+	int fd;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
 struct seen {
 	char names[16][64];
 	char keys[16][64];
@@ -281,6 +294,214 @@ static void test_trim(void **state)
 	assert_string_equal(b, "");
 }
 
+/* One ADD's reservation, in a child that kp_run kills. */
+struct reserve_job {
+	const char *dir; /* the data dir */
+	const char *ip, *key;
+};
+
+static int reserve_job(void *arg)
+{
+	struct reserve_job *j = arg;
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct ip_addr ip;
+
+	if (ip_addr_parse(j->ip, &ip) < 0 || hl_store_open(&s, j->dir, "n", true, &err) < 0)
+		return -1;
+	if (hl_store_reserve(&s, &ip, j->key, strlen(j->key), &err) != 1)
+		return -1;
+	hl_store_close(&s);
+	return 0;
+}
+
+/* What a killed writer may leave: no file, or the whole owner. */
+static void assert_absent_or_whole(const char *dir, const char *name, const char *key, long k)
+{
+	char path[512];
+	struct stat st;
+	size_t len;
+	char *c;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &st) < 0 && errno == ENOENT)
+		return;
+	c = slurp(dir, name, &len);
+	if (strcmp(c, key) != 0)
+		fail_msg("killed before call %ld: %s holds \"%s\" (%zu bytes)", k, name, c, len);
+}
+
+/* Only the lock, last_reserved_ip.N and the reservations named. */
+static int count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_reserve_killed_at_every_step(void **state)
+{
+	struct reserve_job j = {tmpl, "10.0.0.2", "ctr-1\r\neth0"};
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct ip_addr ip = A("10.0.0.2");
+	char dir[256];
+	long k;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/n", tmpl);
+	for (k = 1; (r = kp_run(reserve_job, &j, k)) == 1; k++) {
+		assert_absent_or_whole(dir, "10.0.0.2", j.key, k);
+		/* the next writer (under the lock) finds the store usable */
+		assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+		r = hl_store_reserve(&s, &ip, j.key, strlen(j.key), &err);
+		assert_true(r == 0 || r == 1);
+		assert_int_equal(hl_store_remove(&s, "10.0.0.2", &err), 0);
+		hl_store_close(&s);
+		/* lock, and nothing a kill left behind but the temporary */
+		assert_true(count_entries(dir) <= 2);
+	}
+	assert_int_equal(r, 0);
+	assert_true(k > 2); /* the walk visited the steps */
+	assert_absent_or_whole(dir, "10.0.0.2", j.key, k);
+	assert_int_equal(count_entries(dir), 2); /* lock, 10.0.0.2 */
+}
+
+static void test_torn_files_are_reclaimed(void **state)
+{
+	static const struct {
+		const char *name, *data;
+		size_t len;
+		bool torn;
+	} files[] = {
+	    {"10.0.0.2", "", 0, true},		       /* killed between create and write */
+	    {"10.0.0.3", "\r\n \t", 4, true},	       /* white space: an empty ID */
+	    {"10.0.0.4", "\0\0\0\0\0\0\0\0", 8, true}, /* data never written */
+	    {"10.0.0.5", "ctr\0\r\neth0", 10, true},   /* no writer writes a NUL */
+	    {"10.0.0.6", "ctr-9", 5, false},	       /* legacy: someone's */
+	    {"10.0.0.7", "ctr-9\r\n", 7, false},       /* legacy, trailing white space */
+	    {"10.0.0.8", "ctr-9\r\neth0", 11, false},
+	};
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	char dir[256], path[512], *key;
+	size_t keylen, len;
+	struct ip_addr ip;
+
+	assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+	snprintf(dir, sizeof(dir), "%s/n", tmpl);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		write_bytes(dir, files[i].name, files[i].data, files[i].len);
+	/* a symlink, a directory and a huge file are nobody's, but not torn */
+	snprintf(path, sizeof(path), "%s/10.0.0.9", dir);
+	assert_int_equal(symlink("10.0.0.2", path), 0);
+	snprintf(path, sizeof(path), "%s/10.0.0.10", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	key = malloc(HL_OWNER_MAX + 1);
+	memset(key, ' ', HL_OWNER_MAX + 1);
+	write_bytes(dir, "10.0.0.11", key, HL_OWNER_MAX + 1);
+	free(key);
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_int_equal(hl_store_is_torn(&s, files[i].name), files[i].torn);
+		assert_int_equal(hl_store_read_owner(&s, files[i].name, &key, &keylen, &err), 0);
+		assert_true(files[i].torn ? keylen == 0 : keylen > 0);
+		free(key);
+		ip = A(files[i].name);
+		/* a torn file's address is taken over, anything else stays taken */
+		assert_int_equal(hl_store_reserve(&s, &ip, "new\r\neth0", 9, &err), files[i].torn);
+		key = slurp(dir, files[i].name, &len);
+		if (files[i].torn)
+			assert_string_equal(key, "new\r\neth0");
+		else
+			assert_memory_equal(key, files[i].data, files[i].len);
+	}
+	for (int i = 9; i <= 11; i++) {
+		char name[24];
+		snprintf(name, sizeof(name), "10.0.0.%d", i);
+		assert_int_equal(hl_store_is_torn(&s, name), i == 11 ? 0 : -1);
+		ip = A(name);
+		assert_int_equal(hl_store_reserve(&s, &ip, "new\r\neth0", 9, &err), 0);
+	}
+	assert_int_equal(hl_store_is_torn(&s, "10.0.0.99"), 0); /* gone */
+	/* no temporary left behind */
+	snprintf(path, sizeof(path), "%s/" HL_STORE_TEMP, dir);
+	assert_int_equal(access(path, F_OK), -1);
+	hl_store_close(&s);
+}
+
+static void test_reclaim_killed_at_every_step(void **state)
+{
+	struct reserve_job j = {tmpl, "10.0.0.2", "ctr-1\r\neth0"};
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct ip_addr ip = A("10.0.0.2");
+	char dir[256], path[512];
+	struct stat st;
+	long k;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/n", tmpl);
+	snprintf(path, sizeof(path), "%s/10.0.0.2", dir);
+	assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+	hl_store_close(&s);
+	for (k = 1;; k++) {
+		write_raw(dir, "10.0.0.2", ""); /* a reference writer died here */
+		if ((r = kp_run(reserve_job, &j, k)) != 1)
+			break;
+		/* torn still, gone, or ours: never anything else */
+		if (lstat(path, &st) == 0 && st.st_size > 0)
+			assert_absent_or_whole(dir, "10.0.0.2", j.key, k);
+		assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+		assert_true(hl_store_reserve(&s, &ip, j.key, strlen(j.key), &err) >= 0);
+		assert_absent_or_whole(dir, "10.0.0.2", j.key, k);
+		assert_true(lstat(path, &st) == 0 && st.st_size > 0);
+		hl_store_close(&s);
+	}
+	assert_int_equal(r, 0);
+	assert_absent_or_whole(dir, "10.0.0.2", j.key, k);
+	assert_int_equal(count_entries(dir), 2);
+}
+
+static void test_drop_temp(void **state)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	char dir[256], path[512];
+	size_t len;
+
+	assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+	snprintf(dir, sizeof(dir), "%s/n", tmpl);
+	/* killed after its link(): the temporary is a second name of 10.0.0.2 */
+	write_raw(dir, HL_STORE_TEMP, "old\r\neth0");
+	snprintf(path, sizeof(path), "%s/" HL_STORE_TEMP, dir);
+	{
+		char p2[512];
+		snprintf(p2, sizeof(p2), "%s/10.0.0.2", dir);
+		assert_int_equal(link(path, p2), 0);
+	}
+	/* the next reservation never writes into it */
+	{
+		struct ip_addr ip = A("10.0.0.3");
+		assert_int_equal(hl_store_reserve(&s, &ip, "b\r\neth0", 7, &err), 1);
+	}
+	assert_string_equal(slurp(dir, "10.0.0.2", &len), "old\r\neth0");
+	assert_string_equal(slurp(dir, "10.0.0.3", &len), "b\r\neth0");
+	assert_int_equal(access(path, F_OK), -1);
+	write_raw(dir, HL_STORE_TEMP, "x");
+	assert_int_equal(hl_store_drop_temp(&s, &err), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(hl_store_drop_temp(&s, &err), 0); /* none: fine */
+	hl_store_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +511,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_huge_file_is_nobodys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_excludes, setup, teardown),
 	    cmocka_unit_test(test_trim),
+	    cmocka_unit_test_setup_teardown(test_reserve_killed_at_every_step, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_files_are_reclaimed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reclaim_killed_at_every_step, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_drop_temp, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

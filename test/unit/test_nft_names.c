@@ -83,9 +83,15 @@ static void test_legacy_comment_match(void **state)
 	/* hash prefix alone decides (truncated tails are fine) */
 	assert_true(nft_legacy_comment_match("d23676b4f2d9fe04-1c8f6ae798001240, net: my", "mynet",
 					     "ctr-1", "eth0"));
-	/* another ifname: the hash differs, but the readable part names the
-	 * network and the container: liberal match */
-	assert_true(nft_legacy_comment_match(c, "mynet", "ctr-1", "eth1"));
+	/* another ifname: the hash differs; the readable part never decides */
+	assert_false(nft_legacy_comment_match(c, "mynet", "ctr-1", "eth1"));
+	/* IDs that contain this one (ctr-1 in ctr-10, actr-1b): not ours */
+	assert_false(nft_legacy_comment_match(
+	    "d23676b4f2d9fe04-6e4f2fc1ec2a1b3c, net: mynet, if: eth0, id: ctr-10", "mynet", "ctr-1",
+	    "eth0"));
+	assert_false(nft_legacy_comment_match(
+	    "d23676b4f2d9fe04-0f3e2ac5d1b97e44, net: mynet, if: eth0, id: actr-1b", "mynet",
+	    "ctr-1", "eth0"));
 	/* another network or container: no */
 	assert_false(nft_legacy_comment_match(c, "mynet2", "ctr-1", "eth0"));
 	assert_false(nft_legacy_comment_match(c, "mynet", "ctr-2", "eth0"));

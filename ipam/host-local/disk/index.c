@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/strv.h"
 #include "util/text.h"
 
 #define STAMP_NAME "stamp"
 /* fixed width, so that it is rewritten in place with one pwrite */
-#define STAMP_FMT "cni-c-index 1 %020lld %020lld %09lld\n"
+#define STAMP_FMT "cni-c-index 2 %s %020lld %020lld %09lld %020lld %09lld\n"
+#define BOOT_ID_LEN 36 /* a UUID: 8-4-4-4-12 hex digits */
 #define BUCKET_HDR "cni-c-index bucket 1\n"
 #define BUCKET_HDR_LEN (sizeof(BUCKET_HDR) - 1)
 #define BUCKET_MAX (16 << 20)
@@ -86,6 +88,30 @@ unsigned hl_index_bucket(const char *key, size_t len)
 	return (unsigned)(hl_index_hash(key, len) >> 58);
 }
 
+const char *hl_index_boot_id_path = "/proc/sys/kernel/random/boot_id";
+
+/* This boot's id: 0, or -1 when it cannot be had (no /proc, garbage). */
+static int read_boot_id(char out[BOOT_ID_LEN + 1])
+{
+	cleanup_close int fd = open(hl_index_boot_id_path, O_RDONLY | O_CLOEXEC);
+	char buf[BOOT_ID_LEN + 2];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	errno = EINVAL;
+	if ((n = read(fd, buf, sizeof(buf))) != BOOT_ID_LEN + 1 || buf[BOOT_ID_LEN] != '\n')
+		return -1;
+	for (int i = 0; i < BOOT_ID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? buf[i] != '-' : text_hex_digit(buf[i]) < 0)
+			return -1;
+	}
+	memcpy(out, buf, BOOT_ID_LEN);
+	out[BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
 static void bucket_name(unsigned id, char *out)
 {
 	snprintf(out, BUCKET_NAME_LEN, "b%02x", id & 0xff);
@@ -151,58 +177,73 @@ static void invalidate_stamp(struct hl_index *ix)
 
 static void read_stamp(struct hl_index *ix)
 {
-	char buf[128], nl = 0;
+	char buf[192], boot[BOOT_ID_LEN + 1], nl = 0;
 	ssize_t n = pread(ix->stampfd, buf, sizeof(buf) - 1, 0);
+	struct hl_stamp *t = &ix->stamp;
 
 	ix->stamp_valid = false;
 	ix->stamp_size = n > 0 ? (size_t)n : 0;
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	if (sscanf(buf, "cni-c-index 1 %lld %lld %lld%c", &ix->stamp_ino, &ix->stamp_sec,
-		   &ix->stamp_nsec, &nl) == 4 &&
-	    nl == '\n' && buf[n - 1] == '\n')
+	if (sscanf(buf, "cni-c-index 2 %36s %lld %lld %lld %lld %lld%c", boot, &t->ino,
+		   &t->mtime_sec, &t->mtime_nsec, &t->ctime_sec, &t->ctime_nsec, &nl) == 7 &&
+	    nl == '\n' && buf[n - 1] == '\n' && strcmp(boot, ix->boot_id) == 0)
 		ix->stamp_valid = true;
 }
 
 static bool stamp_matches(const struct hl_index *ix, const struct stat *st)
 {
-	return ix->stamp_valid && (long long)st->st_ino == ix->stamp_ino &&
-	       (long long)st->st_mtim.tv_sec == ix->stamp_sec &&
-	       (long long)st->st_mtim.tv_nsec == ix->stamp_nsec;
+	const struct hl_stamp *t = &ix->stamp;
+
+	return ix->stamp_valid && (long long)st->st_ino == t->ino &&
+	       (long long)st->st_mtim.tv_sec == t->mtime_sec &&
+	       (long long)st->st_mtim.tv_nsec == t->mtime_nsec &&
+	       (long long)st->st_ctim.tv_sec == t->ctime_sec &&
+	       (long long)st->st_ctim.tv_nsec == t->ctime_nsec;
 }
 
-/* Record the directory as described by the buckets, and pin its mtime to
- * a value no later change can produce (see index.h). Failures leave the
- * stamp invalid: the next run rebuilds. */
+/* Pin the directory's mtime to a value no later change can produce, then
+ * record (boot, inode, mtime, ctime) as described by the buckets, which
+ * are complete by now (see index.h). Failures leave the stamp invalid:
+ * the next run rebuilds. */
 static void write_stamp(struct hl_index *ix)
 {
 	struct timespec now, ts[2];
 	struct stat st;
-	char buf[128];
+	char buf[192];
 	int len;
 
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0 || fstat(ix->store->dirfd, &st) < 0)
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
 		goto fail;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = now.tv_sec - 2;
 	ts[1].tv_nsec = 0;
-	len = snprintf(buf, sizeof(buf), STAMP_FMT, (long long)st.st_ino, (long long)ts[1].tv_sec,
-		       (long long)ts[1].tv_nsec);
-	if (pwrite(ix->stampfd, buf, (size_t)len, 0) != len)
+	/* A change in the directory sets its mtime and ctime to one time; the
+	 * state we stamp has them apart, so no change (whatever the clock
+	 * does) can reproduce it. A crash after the futimens leaves the old
+	 * stamp, which names another state. */
+	if (futimens(ix->store->dirfd, ts) < 0 || fstat(ix->store->dirfd, &st) < 0 ||
+	    st.st_mtim.tv_sec != ts[1].tv_sec || st.st_mtim.tv_nsec != ts[1].tv_nsec ||
+	    (st.st_ctim.tv_sec == st.st_mtim.tv_sec && st.st_ctim.tv_nsec == st.st_mtim.tv_nsec))
+		goto fail;
+	len = snprintf(buf, sizeof(buf), STAMP_FMT, ix->boot_id, (long long)st.st_ino,
+		       (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, (long long)st.st_ctim.tv_nsec);
+	if (FAULT_ERRNO(STORE, "stamp", 0) || pwrite(ix->stampfd, buf, (size_t)len, 0) != len)
 		goto fail;
 	if (ix->stamp_size > (size_t)len && ftruncate(ix->stampfd, len) < 0)
 		goto fail;
 	ix->stamp_size = (size_t)len;
-	/* stamp first, mtime second: a crash in between leaves them unequal */
-	if (futimens(ix->store->dirfd, ts) < 0 || fstat(ix->store->dirfd, &st) < 0 ||
-	    st.st_mtim.tv_sec != ts[1].tv_sec || st.st_mtim.tv_nsec != ts[1].tv_nsec)
-		goto fail;
 	ix->stamp_valid = true;
-	ix->stamp_ino = (long long)st.st_ino;
-	ix->stamp_sec = (long long)ts[1].tv_sec;
-	ix->stamp_nsec = (long long)ts[1].tv_nsec;
+	ix->stamp = (struct hl_stamp){
+	    .ino = (long long)st.st_ino,
+	    .mtime_sec = (long long)st.st_mtim.tv_sec,
+	    .mtime_nsec = (long long)st.st_mtim.tv_nsec,
+	    .ctime_sec = (long long)st.st_ctim.tv_sec,
+	    .ctime_nsec = (long long)st.st_ctim.tv_nsec,
+	};
 	return;
 fail:
 	invalidate_stamp(ix);
@@ -216,7 +257,7 @@ static int write_file(int dirfd, const char *name, const char *data, size_t len)
 	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	off_t off = 0;
 
-	if (fd < 0)
+	if (fd < 0 || FAULT_ERRNO(STORE, "index", 0))
 		return -1;
 	while ((size_t)off < len) {
 		ssize_t n = pwrite(fd, data + off, len - (size_t)off, off);
@@ -586,7 +627,7 @@ static int collect_cb(void *ctx, const char *name, const struct ip_addr *ip, con
 	struct entry *e;
 
 	if (keylen == 0)
-		return 0; /* empty or torn: nobody's (taken until GC) */
+		return 0; /* torn or huge: nobody's (see store.h) */
 	if (es->n == es->cap) {
 		size_t cap = es->cap ? es->cap * 2 : 64;
 		if (!(e = realloc(es->e, cap * sizeof(*e))))
@@ -737,6 +778,11 @@ int hl_index_open(struct hl_index *ix, struct hl_store *s, struct cni_error *err
 	ix->stampfd = openat(ix->fd, STAMP_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (ix->stampfd < 0) {
 		scan_mode(ix, "open " STAMP_NAME, errno);
+		return 0;
+	}
+	/* without it we could not tell the index outlived a power cut */
+	if (read_boot_id(ix->boot_id) < 0) {
+		scan_mode(ix, hl_index_boot_id_path, errno);
 		return 0;
 	}
 	read_stamp(ix);

@@ -12,32 +12,46 @@
  *              Rewritten in place and never removed, so steady-state
  *              operations create and unlink no index files; at 1,000
  *              containers a bucket is ~16 lines.
- *   stamp      "cni-c-index 1 <dir inode> <mtime sec> <mtime nsec>\n"
- *              (fixed width): the network directory's identity and mtime
- *              when the buckets were last made to describe it exactly.
+ *   stamp      "cni-c-index 2 <boot id> <dir inode> <mtime sec> <mtime nsec>
+ *              <ctime sec> <ctime nsec>\n" (fixed width): the boot, and the
+ *              network directory's identity and times, when the buckets
+ *              were last made to describe it exactly.
  *
  * A lookup reads one bucket, whatever the number of reservations.
  *
  * Trust rule. Every reservation change, ours or the reference's, creates
- * or removes a file in the network directory and so moves its mtime to
- * "now". When we finish a change we (under the lock) write the buckets,
- * then the stamp naming mtime M, then set the directory's mtime to M with
- * futimens. M is two seconds before the coarse clock, so no later change
- * can produce it, even on a file system with one-second timestamps or
- * within one clock tick. At the next operation, stamp == directory
- * (inode, mtime) means nobody changed the directory since we described it;
- * anything else (the reference reserved or released, we crashed half way,
- * the stamp is missing or torn) means: rebuild the buckets from a scan.
- * Buckets are only rewritten while the stamp does not match (it is
- * emptied first when it still does), so a crash can never leave a trusted
- * stamp over half-written buckets.
+ * or removes a file in the network directory, which sets the directory's
+ * mtime and ctime both to "now". When we finish a change we (under the
+ * lock) write the buckets, then set the directory's mtime to M with
+ * futimens, M two seconds before the coarse clock (ctime becomes "now"),
+ * then write the stamp naming (this boot, inode, M, ctime C). A stamped
+ * directory has mtime != ctime; any later change leaves them equal, so no
+ * change can reproduce (M, C), whatever the clock does (a clock step can
+ * bring back an mtime, on a 1-second file system easily, never the pair).
+ * At the next operation the index is trusted only when the stamp names
+ * this boot and the directory's current (inode, mtime, ctime); anything
+ * else (the reference reserved or released, we were killed half way, a
+ * reboot, the stamp is missing or torn, no boot id) means a rebuild from a
+ * scan, or scanning.
+ *
+ * Write order. A power cut is always a new boot, so what reached the disk
+ * in which order never matters: the stamp no longer matches and the index
+ * is rebuilt (no fsync is needed; the reference does none either). Within
+ * one boot the page cache is the truth and only program order counts:
+ * buckets are rewritten only while the stamp does not match the directory
+ * (it is emptied first when it still does), and the stamp is written last,
+ * so a process killed at any point leaves a stamp that does not match
+ * (test_hl_index.c kills one before each of its calls). Buckets are
+ * rewritten in place rather than renamed over: a rename over a file makes
+ * ext4 write the new one out at once, a disk write on every ADD and DEL.
  *
  * Nothing relies on the index for safety against double allocation: a
- * reservation is an O_EXCL create. Lookups are also verified: each file
- * the index names is read and must still hold that owner, else we
- * rebuild. What the index cannot see is a change that leaves the mtime
- * equal to the stamp (someone setting it back by hand, or editing files
- * under .cni-c-index); GC, which always scans, repairs that.
+ * reservation is a link() that fails on an existing name. Lookups are also
+ * verified: each file the index names is read and must still hold that
+ * owner, else we rebuild. What the index cannot see is a change that
+ * leaves the directory alone: a reservation file rewritten in place to name
+ * another owner (found when the old owner's lookup reads it), or files
+ * under .cni-c-index edited by hand; GC, which always scans, repairs that.
  *
  * The reference walks into our subdirectory and reads these files too;
  * their content (headers with spaces, hex keys, never "\r") can never
@@ -76,12 +90,18 @@ struct hl_bucket {
 	bool dirty;
 };
 
+/* What the buckets were last made to describe exactly. */
+struct hl_stamp {
+	long long ino, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
 struct hl_index {
 	struct hl_store *store; /* borrowed; locked */
 	int fd;			/* index directory; -1: scan mode */
 	int stampfd;
-	bool stamp_valid;
-	long long stamp_ino, stamp_sec, stamp_nsec;
+	char boot_id[40];
+	bool stamp_valid; /* read, well formed, and of this boot */
+	struct hl_stamp stamp;
 	size_t stamp_size;   /* bytes in the stamp file */
 	struct hl_bucket *b; /* buckets read or changed by this process */
 	size_t nb;
@@ -118,6 +138,9 @@ int hl_index_commit(struct hl_index *ix, struct cni_error *err);
 
 /* Scan the store and rewrite the whole index. */
 int hl_index_rebuild(struct hl_index *ix, struct cni_error *err);
+
+/* Where this boot's id is read (tests point it elsewhere). */
+extern const char *hl_index_boot_id_path;
 
 uint64_t hl_index_hash(const char *key, size_t len);
 /* The bucket (0..HL_INDEX_BUCKETS-1) an owner key lives in. */

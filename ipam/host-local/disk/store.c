@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/io.h"
 #include "util/text.h"
 #include "ipam/host-local/ipstr.h"
@@ -103,29 +104,6 @@ char *hl_owner_key(const char *id, const char *ifname, size_t *len)
 	return k;
 }
 
-int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
-		     struct cni_error *err)
-{
-	char name[IP_ADDR_STRLEN];
-	cleanup_close int fd = -1;
-	int e;
-
-	ip_addr_format(ip, name);
-	/* The existence check and the claim in one step: O_EXCL. */
-	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST)
-		return 0;
-	if (fd < 0)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
-					   name);
-	if (io_write_all(fd, key, keylen) < 0 || close(steal_fd(&fd)) < 0) {
-		e = errno;
-		unlinkat(s->dirfd, name, 0);
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "write %s/%s", s->path, name);
-	}
-	return 1;
-}
-
 /* Open a store file for reading without following symlinks nor blocking on
  * a FIFO someone left there. -1 with errno. */
 static int open_regular(int dirfd, const char *name)
@@ -164,13 +142,14 @@ static int read_bounded(int fd, char *buf, size_t max, size_t *len, bool *trunca
 	return 0;
 }
 
-int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t *keylen,
-			struct cni_error *err)
+/* Read reservation `name`, trimmed as the reference reads it. 0 (key
+ * malloc'd, *torn, *huge set); 1 when the file is gone; -1 error. */
+static int read_key(struct hl_store *s, const char *name, char **key, size_t *keylen, bool *torn,
+		    bool *huge, struct cni_error *err)
 {
 	cleanup_close int fd = open_regular(s->dirfd, name);
 	cleanup_free char *buf = NULL;
 	size_t len;
-	bool big;
 
 	if (fd < 0 && errno == ENOENT)
 		return 1;
@@ -179,11 +158,12 @@ int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t
 	buf = malloc(HL_OWNER_MAX + 1);
 	if (!buf)
 		return cni_error_oom(err);
-	if (read_bounded(fd, buf, HL_OWNER_MAX, &len, &big) < 0)
+	if (read_bounded(fd, buf, HL_OWNER_MAX, &len, huge) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "read %s/%s", s->path, name);
-	if (big)
-		len = 0;
 	len = text_trim_space(buf, len);
+	*torn = !*huge && (len == 0 || memchr(buf, '\0', len));
+	if (*huge || *torn)
+		len = 0;
 	/* shrink: most keys are ~70 bytes */
 	*key = strndup(buf, len);
 	if (!*key)
@@ -192,9 +172,112 @@ int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t
 	return 0;
 }
 
+int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t *keylen,
+			struct cni_error *err)
+{
+	bool torn, huge;
+	return read_key(s, name, key, keylen, &torn, &huge, err);
+}
+
+int hl_store_is_torn(struct hl_store *s, const char *name)
+{
+	cleanup_error struct cni_error ignored = CNI_ERROR_INIT;
+	cleanup_free char *key = NULL;
+	size_t keylen;
+	bool torn, huge;
+	int r = read_key(s, name, &key, &keylen, &torn, &huge, &ignored);
+
+	return r < 0 ? -1 : r == 0 && torn;
+}
+
+/* The temporary a reservation is written to before it takes its name. One
+ * name is enough: only the lock holder writes it. */
+int hl_store_drop_temp(struct hl_store *s, struct cni_error *err)
+{
+	struct stat st;
+
+	/* looked up first: unlinking even a missing name fails on a read-only
+	 * file system, and DEL with nothing to do must succeed there */
+	if (fstatat(s->dirfd, HL_STORE_TEMP, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
+	/* Never reuse it: a writer killed after its link() left it as a second
+	 * name of that reservation, so writing into it would rewrite that. */
+	if (unlinkat(s->dirfd, HL_STORE_TEMP, 0) < 0 && errno != ENOENT)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "remove %s/%s", s->path,
+					   HL_STORE_TEMP);
+	return 0;
+}
+
+/* The temporary holding exactly key. */
+static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct cni_error *err)
+{
+	cleanup_close int fd = -1;
+	int e;
+
+	fd = openat(s->dirfd, HL_STORE_TEMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a killed writer */
+		if (hl_store_drop_temp(s, err) < 0)
+			return -1;
+		fd = openat(s->dirfd, HL_STORE_TEMP,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
+					   HL_STORE_TEMP);
+	if (FAULT_ERRNO(STORE, "reserve", 0) || io_write_all(fd, key, keylen) < 0 ||
+	    close(steal_fd(&fd)) < 0) {
+		e = errno;
+		unlinkat(s->dirfd, HL_STORE_TEMP, 0);
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "write %s/%s", s->path,
+					   HL_STORE_TEMP);
+	}
+	return 0;
+}
+
+int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
+		     struct cni_error *err)
+{
+	char name[IP_ADDR_STRLEN];
+	bool reclaimed = false;
+	int ret;
+
+	ip_addr_format(ip, name);
+	/* The content first, under a name nobody reads as a reservation; then
+	 * the existence check and the claim in one step, link(): the address
+	 * file never exists without its owner, whenever this process dies. */
+	if (write_temp(s, key, keylen, err) < 0)
+		return -1;
+	for (;;) {
+		if (linkat(s->dirfd, HL_STORE_TEMP, s->dirfd, name, 0) == 0) {
+			ret = 1;
+			break;
+		}
+		if (errno != EEXIST) {
+			ret = cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s",
+						  s->path, name);
+			break;
+		}
+		/* Taken; unless torn, whose writer died (it held this lock). */
+		ret = 0;
+		if (reclaimed || hl_store_is_torn(s, name) != 1)
+			break;
+		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT) {
+			ret = cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "remove %s/%s",
+						  s->path, name);
+			break;
+		}
+		reclaimed = true;
+	}
+	/* best effort: the next writer removes what is left */
+	unlinkat(s->dirfd, HL_STORE_TEMP, 0);
+	return ret;
+}
+
 int hl_store_remove(struct hl_store *s, const char *name, struct cni_error *err)
 {
-	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+	if ((FAULT_ERRNO(STORE, "remove", 0) || unlinkat(s->dirfd, name, 0) < 0) && errno != ENOENT)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "remove %s/%s", s->path,
 					   name);
 	return 0;
@@ -221,7 +304,8 @@ int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
 	ip_addr_format(ip, addr);
-	if (io_write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
+	if (FAULT_ERRNO(STORE, "last_reserved_ip", set) ||
+	    io_write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
 	    close(steal_fd(&fd)) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
 					   name);

@@ -8,11 +8,30 @@
  *     <ip>                          0644, "<containerID>\r\n<ifname>"; the name is
  *                                   net.IP.String() (see ipstr.h)
  *     last_reserved_ip.<set index>  0644, the address last reserved from that set
+ *     .cni-c-reserve                a reservation being written (ours only)
  *
  * Older reference versions wrote just "<containerID>"; such files match any
  * interface of that container. Ownership is decided on the file content with
  * surrounding white space trimmed (Go's strings.TrimSpace), as the
  * reference does. Our index (index.h) lives in a subdirectory.
+ *
+ * Atomic reservations. We write the owner into .cni-c-reserve, then link()
+ * it to the address name (EEXIST: taken) and unlink the temporary, so an
+ * address file of ours never exists without its whole content, whenever
+ * the process is killed. The reference creates the file, then writes it.
+ *
+ * Torn files. Every writer, the reference's and ours, holds the lock while
+ * it creates and writes a reservation, so a reservation seen by the lock
+ * holder has no writer left. It is torn when its trimmed content is empty
+ * or holds a NUL byte: no writer ever wrote that (a container ID is never
+ * empty, and the environment it comes from cannot carry a NUL), but a
+ * reference writer killed between its create and its write, or a power cut
+ * before the data reached the disk, leaves one. A torn file is nobody's;
+ * an ADD whose allocation lands on one removes it and takes the address,
+ * GC removes every one. A file over HL_OWNER_MAX bytes is nobody's too, but
+ * not torn (someone wrote it): only GC removes it. A leftover temporary (a
+ * writer killed before its link or its unlink) is replaced by the next ADD
+ * and removed by DEL and GC; never written into (see store.c).
  */
 #ifndef HL_STORE_H
 #define HL_STORE_H
@@ -26,6 +45,7 @@
 #define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
 /* Bigger reservation files are nobody's (we never match them); GC frees them. */
 #define HL_OWNER_MAX 65536
+#define HL_STORE_TEMP ".cni-c-reserve"
 
 struct hl_store {
 	int dirfd;  /* <dataDir>/<network> */
@@ -54,16 +74,20 @@ static inline void hl_store_cleanup(struct hl_store *s)
  * legacy TrimSpace(id) when ifname is NULL. malloc'd (NULL on ENOMEM). */
 char *hl_owner_key(const char *id, const char *ifname, size_t *len);
 
-/* Create the reservation file for ip (O_CREAT|O_EXCL|O_NOFOLLOW, 0644) and
- * write key into it. 1 created, 0 the address is taken, -1 error (a file we
- * created is removed again). */
+/* Create the reservation file for ip (0644) holding key, atomically (see
+ * above); a torn file in its place is reclaimed. 1 created, 0 the address
+ * is taken, -1 error (nothing is left). */
 int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
 		     struct cni_error *err);
 /* Read the trimmed owner key of reservation `name` (malloc'd, NUL
- * terminated; "" for a file too big to be anyone's). 0; 1 when the file is
- * gone; -1 error. */
+ * terminated; "" for a torn file or one too big to be anyone's). 0; 1 when
+ * the file is gone; -1 error. */
 int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t *keylen,
 			struct cni_error *err);
+/* Is reservation `name` torn (see above)? 1 yes, 0 no (or gone), -1 unreadable. */
+int hl_store_is_torn(struct hl_store *s, const char *name);
+/* Remove a temporary left by a killed writer. 0 or -1. */
+int hl_store_drop_temp(struct hl_store *s, struct cni_error *err);
 /* Remove reservation `name`; a missing file is fine. 0 or -1. */
 int hl_store_remove(struct hl_store *s, const char *name, struct cni_error *err);
 
