@@ -75,8 +75,7 @@ cns() { ip -n "${CNS[0]}" "$@"; }
 hsysctl() { ip netns exec "$HOSTNS" cat "/proc/sys/$1"; }
 csysctl() { ip netns exec "${2:-${CNS[0]}}" cat "/proc/sys/$1"; }
 
-# the veths enslaved to $BR, one per line (ip's stderr aside: on a loaded
-# machine it may note a peer netns it could not name)
+# the veths enslaved to $BR, one per line
 br_ports() { hns -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1; }
 
 # no veth of ours ("veth" + 8 hex) left in $HOSTNS
