@@ -57,14 +57,16 @@ assert_own_mac() {
 }
 
 @test "mac: an ADD that created the bridge and failed leaves it usable for the next ADD" {
-	local conf bad
+	local conf
 	conf=$(br_conf)
-	# requested IP = gateway: host-local refuses it after the bridge and veth exist
-	bad=$(br_conf '.args.cni.ips = ["10.88.0.1"]')
-	br_run ADD "$bad"
+	# the container interface name is taken: the kernel refuses the veth
+	# after the bridge exists (a bad config is refused before any change)
+	cns link add eth0 type veth peer name eth0p
+	br_run ADD "$conf"
 	assert_failure
 	assert_no_veth
 	hns link show "$BR" >/dev/null || fail "the failed ADD made no bridge"
+	cns link del eth0
 	br_run ADD "$conf"
 	assert_success
 	assert_own_mac "$(br_mac)"
