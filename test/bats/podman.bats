@@ -209,7 +209,7 @@ cip() {
 	br=$(pod network inspect "$NET" --format '{{.NetworkInterface}}')
 	run ip -n "$HOSTNS" -4 -o addr show dev "$br"
 	assert_output --partial "inet $SUBNET.1/24"
-	run bash -c "ip -n $HOSTNS -o link show master $br | grep -c veth"
+	run bash -c "ip -n $HOSTNS -o link show master $br 2>/dev/null | grep -c veth"
 	assert_output 2
 	# the reservations, in podman's (host-local's default) dataDir
 	[ -f "/var/lib/cni/networks/$NET/$ip1" ] || fail "no reservation for $ip1"
