@@ -9,12 +9,6 @@ load bridge_lib
 setup() { br_setup; }
 teardown() { br_teardown; }
 
-# does this kernel do bridge VLAN filtering? (CONFIG_BRIDGE_VLAN_FILTERING)
-vlan_supported() {
-	ip -n "$HOSTNS" link add "vf$TAG" type bridge vlan_filtering 1 2>/dev/null || return 1
-	ip -n "$HOSTNS" link del "vf$TAG"
-}
-
 err_is() { # CODE MSG-substring
 	assert_failure
 	run jq -r '.code' <<<"$output"
@@ -239,31 +233,4 @@ err_is() { # CODE MSG-substring
 	done
 	run hns link show "$BR"
 	assert_failure
-}
-
-@test "options: vlan makes an access port and the <bridge>.<vlan> gateway" {
-	vlan_supported || skip "kernel without bridge VLAN filtering"
-	br_run ADD "$(br_conf '.vlan = 100')"
-	assert_success
-	local r=$output
-	[ "$(ip netns exec "$HOSTNS" cat /sys/class/net/$BR/bridge/vlan_filtering)" = 1 ]
-	run bridge -n "$HOSTNS" -j vlan show dev "$(br_ports)"
-	run jq -c '.[0].vlans[] | select(.vlan == 100) | .flags' <<<"$output"
-	assert_output '["PVID","Egress Untagged"]'
-	run link_addrs "$HOSTNS" "$BR.100"
-	assert_output --partial "10.88.0.1/24"
-	run jq -r '.interfaces[3].name' <<<"$r"
-	assert_output "$BR.100"
-	run ip netns exec "${CNS[0]}" ping -c1 -W2 10.88.0.1
-	assert_success
-}
-
-@test "options: vlanTrunk tags the VIDs; preserveDefaultVlan false drops VLAN 1" {
-	vlan_supported || skip "kernel without bridge VLAN filtering"
-	br_run ADD "$(br_conf '.ipam = {} | del(.isGateway) | .preserveDefaultVlan = false |
-		.vlanTrunk = [{id: 5}, {minID: 10, maxID: 12}]')"
-	assert_success
-	run bridge -n "$HOSTNS" -j vlan show dev "$(br_ports)"
-	run jq -c '[.[0].vlans[] | .vlan]' <<<"$output"
-	assert_output '[5,10,11,12]'
 }
