@@ -5,6 +5,8 @@
 #   make test-san   the same suite against an ASan+UBSan build
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
+#   make test-kernels   the VLAN tests and a core subset on Debian's 6.1 and
+#                   6.12 kernels, each in a VM (FULL=1: the whole suite)
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
 
 PREFIX      ?= /usr/local
@@ -53,7 +55,7 @@ TESTIPAM   := $(BIN)/test-ipam
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-bats test-san demo bench install clean format
+.PHONY: all deps test test-unit test-bats test-san test-kernels demo bench install clean format
 all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
 # Installs only what is missing (a no-op once everything is there).
@@ -112,6 +114,11 @@ test-san:
 	bash scripts/install-deps.sh test
 	$(MAKE) SAN=1 all
 	$(MAKE) SAN=1 test-unit test-bats
+
+test-kernels:
+	bash scripts/install-deps.sh vm
+	$(MAKE) all
+	bash scripts/test-kernels $(if $(filter 1,$(FULL)),--full) $(KERNELS)
 
 demo:
 	bash scripts/install-deps.sh demo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a target needs, only those missing. Idempotent.
-#   install-deps.sh build|test|demo|bench
+#   install-deps.sh build|test|demo|bench|vm
 set -euo pipefail
 
 build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
@@ -10,13 +10,18 @@ test=(bats bats-support bats-assert libcmocka-dev jq util-linux strace
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
 	podman runc busybox-static inotify-tools python3)
 bench=(containernetworking-plugins jq)
+# scripts/vm-run and make test-kernels: qemu, the tools that unpack Debian's
+# kernel packages and build the initramfs, and kmod, which the guests'
+# kernels call to load their modules from the shared root
+vm=(qemu-system-x86 busybox-static kmod xz-utils zstd)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
 test) want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
 demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins iptables jq python3 golang-go golang-github-appc-cni-dev) ;;
 bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
-*) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+vm) want=("${build[@]}" "${runtime[@]}" "${test[@]}" "${vm[@]}") ;;
+*) echo "usage: $0 build|test|demo|bench|vm" >&2; exit 2 ;;
 esac
 
 missing=()
