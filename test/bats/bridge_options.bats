@@ -16,6 +16,7 @@ err_is() { # CODE MSG-substring
 	run jq -r '.msg' <<<"$stdout_saved"
 }
 
+# bats test_tags=vm
 @test "options: mtu on a new bridge, the veth and the container end" {
 	br_run ADD "$(br_conf '.mtu = 1400')"
 	assert_success
@@ -25,6 +26,7 @@ err_is() { # CODE MSG-substring
 	[ "$(cns -j link show eth0 | jq '.[0].mtu')" = 1400 ]
 }
 
+# bats test_tags=vm
 @test "options: hairpinMode sets the port's hairpin flag" {
 	br_run ADD "$(br_conf '.hairpinMode = true')"
 	assert_success
@@ -40,6 +42,7 @@ err_is() { # CODE MSG-substring
 	assert_output --partial "isolated off"
 }
 
+# bats test_tags=vm
 @test "options: promiscMode sets the bridge promiscuous" {
 	br_run ADD "$(br_conf '.promiscMode = true')"
 	assert_success
@@ -56,6 +59,7 @@ err_is() { # CODE MSG-substring
 	assert_failure
 }
 
+# bats test_tags=vm
 @test "options: portIsolation isolates the port" {
 	br_run ADD "$(br_conf '.portIsolation = true')"
 	assert_success
@@ -94,6 +98,7 @@ err_is() { # CODE MSG-substring
 	[ "$(grep -c 10.88.0.1/24 <<<"$output")" = 1 ]
 }
 
+# bats test_tags=vm
 @test "options: the bridge MAC is pinned once it has a gateway" {
 	br_run ADD "$(br_conf)"
 	assert_success
@@ -104,6 +109,7 @@ err_is() { # CODE MSG-substring
 	[ "$(hns -j link show "$BR" | jq -r '.[0].address')" = "$mac" ]
 }
 
+# bats test_tags=vm
 @test "options: the MAC from runtimeConfig.mac" {
 	br_run ADD "$(br_conf '.runtimeConfig = {mac: "0a:58:0a:58:00:05"}')"
 	assert_success
@@ -163,6 +169,7 @@ err_is() { # CODE MSG-substring
 	assert_output '{"nameservers":["192.0.2.53"],"domain":"conf.example"}'
 }
 
+# bats test_tags=vm
 @test "options: enabledad turns DAD on and waits it out" {
 	br_run ADD "$(br_conf '.enabledad = true | .ipam = {type: "host-local", dataDir: .ipam.dataDir,
 		ranges: [[{subnet: "fd00:89::/64"}]]}')"
@@ -175,6 +182,7 @@ err_is() { # CODE MSG-substring
 	refute_output --partial "nodad"
 }
 
+# bats test_tags=vm
 @test "options: disableContainerInterface leaves the container end down" {
 	local conf
 	conf=$(br_conf '.ipam = {} | .disableContainerInterface = true')

@@ -295,6 +295,7 @@ vo net2/other/eth0"
 	assert_success
 }
 
+# bats test_tags=vm
 @test "spoofchk: frames and ARP with a foreign source MAC are dropped on the bridge" {
 	local c=nftc-$TAG mac
 	add_ns "$c"
@@ -472,6 +473,7 @@ print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" 3>&- &
 	grep -v '^ready$' "$f"
 }
 
+# bats test_tags=vm
 @test "e2e: IPv4 leaving the subnet is masqueraded, inside it is not" {
 	e2e_topology
 	run probe 10.78.0.2 40001
@@ -491,6 +493,7 @@ print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" 3>&- &
 	assert_output "10.77.1.2"
 }
 
+# bats test_tags=vm
 @test "e2e: IPv6 leaving the subnet is masqueraded, inside it is not" {
 	e2e_topology
 	run probe fd78::2 40011
