@@ -56,7 +56,8 @@ TESTIPAM   := $(BIN)/test-ipam
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bats test-san test-kernels demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl \
+	$(BIN)/udp-seen
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -94,6 +95,11 @@ $(BIN)/test-plugin: $(call obj,test/helpers/test-plugin.c) $(LIBCNI)
 $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# A UDP listener that prints the source it sees (masquerade tests).
+$(BIN)/udp-seen: $(call obj,test/helpers/udp-seen.c)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)

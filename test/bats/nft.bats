@@ -450,18 +450,12 @@ e2e_topology() {
 }
 
 # probe DST PORT: one UDP datagram from ctr to out; prints the source out saw.
-# The listener says "ready" once bound (starting python takes seconds on a
-# slow or emulated machine): the datagram is sent only then.
+# The listener (test/helpers/udp-seen) says "ready" once bound: the datagram
+# is sent only then (no fixed wait, however slow the machine).
 probe() {
 	local dst=$1 port=$2 f=$BATS_TEST_TMPDIR/seen.$2 pid i
 	: >"$f"
-	ip netns exec "$OUT" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.settimeout(60)
-print("ready", flush=True)
-print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" 3>&- &
+	ip netns exec "$OUT" "$CNI_TEST_BIN/udp-seen" "$dst" "$port" 60 >"$f" 3>&- &
 	pid=$!
 	for i in $(seq 1200); do
 		grep -q '^ready$' "$f" && break
@@ -473,7 +467,6 @@ print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" 3>&- &
 	grep -v '^ready$' "$f"
 }
 
-# bats test_tags=vm
 @test "e2e: IPv4 leaving the subnet is masqueraded, inside it is not" {
 	e2e_topology
 	run probe 10.78.0.2 40001
