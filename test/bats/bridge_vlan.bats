@@ -248,13 +248,14 @@ ports: 2"
 }
 
 # bats test_tags=vm
-@test "vlan: the reference bridge makes the same ports, VLANs, gateway and result" {
+@test "vlan: the reference bridge makes the same ports, VLANs, gateway and result (dual stack)" {
 	[ -x "$REF_BIN/bridge" ] || skip "no reference bridge in $REF_BIN"
 	ip netns add "$RHOSTNS"
 	ip -n "$RHOSTNS" link set lo up
 	local impl conf r_ours r_ref s_ours s_ref
 	for impl in ours ref; do
-		conf=$(vconf "$impl" '.vlan = 100')
+		conf=$(vconf "$impl" '.vlan = 100 | .ipam |= (del(.subnet) |
+			.ranges = [[{subnet: "10.88.0.0/24"}], [{subnet: "fd88::/64"}]])')
 		add "$impl" 0 "$conf"
 		eval "r_$impl=\$RESULT"
 		eval "s_$impl=\$(state $impl 0 100)"
@@ -296,19 +297,20 @@ ports: 2"
 # is merged this test fails whenever the bridge takes a port's MAC.
 # bats test_tags=vm
 @test "vlan: L2-only, CHECK of the last container after the others' DEL (needs a pinned bridge MAC)" {
-	local conf i last mac
+	# (not $i: bats' `run` sets a global i)
+	local conf c last mac
 	conf=$(vconf ours '.ipam = {} | del(.isGateway) | .vlan = 100')
 	# add containers until one's ADD reports a bridge MAC that is not its
 	# own port's (so that without pinning its DEL'd neighbours move it)
-	for i in 1 2 3 4 5 6 7 8; do
-		add ours "$i" "$conf"
-		last=$i
-		eval "res_$i=\$RESULT"
+	for c in 1 2 3 4 5 6 7 8; do
+		add ours "$c" "$conf"
+		last=$c
+		eval "res_$c=\$RESULT"
 		mac=$(hns -j link show "$(peer_port "$CNS_NAME" eth0)" | jq -r '.[0].address')
-		[ "$i" -ge 2 ] && [ "$(jq -r '.interfaces[0].mac' <<<"$RESULT")" != "$mac" ] && break
+		[ "$c" -ge 2 ] && [ "$(jq -r '.interfaces[0].mac' <<<"$RESULT")" != "$mac" ] && break
 	done
-	for i in $(seq 1 $((last - 1))); do
-		vrun ours DEL "$conf" "ctr-$TAG-$i" "/run/netns/cni-test-c$TAG-ours$i"
+	for c in $(seq 1 $((last - 1))); do
+		vrun ours DEL "$conf" "ctr-$TAG-$c" "/run/netns/cni-test-c$TAG-ours$c"
 		assert_success
 	done
 	eval "RESULT=\$res_$last"
