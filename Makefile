@@ -10,6 +10,8 @@
 #   make fuzz-ci    the same for 20 s each (what CI runs)
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
+#   make test-kernels   the VLAN tests and a core subset on Debian's 6.1 and
+#                   6.12 kernels, each in a VM (FULL=1: the whole suite)
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
 
 PREFIX      ?= /usr/local
@@ -88,10 +90,10 @@ BUILD_ID_H   := $(BUILD)/gen/build-id.h
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all plugins deps test test-unit test-bats test-san demo bench install clean format \
-	fuzz fuzz-ci fuzz-build FORCE
+.PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install \
+	clean format fuzz fuzz-ci fuzz-build FORCE
 all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl \
-	$(REPLAY_BINS)
+	$(BIN)/udp-seen $(REPLAY_BINS)
 # just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
 plugins: deps $(BIN)/bridge $(BIN)/host-local
 
@@ -141,6 +143,10 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 $(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# A UDP listener that prints the source it sees (masquerade tests).
+$(BIN)/udp-seen: $(call obj,test/helpers/udp-seen.c)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
@@ -164,6 +170,11 @@ test-san:
 	$(MAKE) SAN=1 all
 	$(MAKE) SAN=1 FAULT=1 plugins
 	$(MAKE) SAN=1 test-unit test-bats
+
+test-kernels:
+	bash scripts/install-deps.sh vm
+	$(MAKE) all
+	bash scripts/test-kernels $(if $(filter 1,$(FULL)),--full) $(KERNELS)
 
 demo:
 	bash scripts/install-deps.sh demo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a target needs, only those missing. Idempotent.
-#   install-deps.sh build|test|demo|bench|fuzz
+#   install-deps.sh build|test|demo|bench|fuzz|vm
 set -euo pipefail
 
 build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
@@ -12,6 +12,10 @@ test=(bats bats-support bats-assert libcmocka-dev jq util-linux strace
 bench=(containernetworking-plugins jq)
 # libFuzzer comes with clang's runtime (compiler-rt)
 fuzz=(clang libclang-rt-dev)
+# scripts/vm-run and make test-kernels: qemu, the tools that unpack Debian's
+# kernel packages and build the initramfs, and kmod, which the guests'
+# kernels call to load their modules from the shared root
+vm=(qemu-system-x86 busybox-static kmod xz-utils zstd)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
@@ -19,7 +23,8 @@ test) want=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
 demo) want=("${build[@]}" "${runtime[@]}" containernetworking-plugins iptables jq python3 golang-go golang-github-appc-cni-dev) ;;
 bench) want=("${build[@]}" "${runtime[@]}" "${bench[@]}") ;;
 fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
-*) echo "usage: $0 build|test|demo|bench|fuzz" >&2; exit 2 ;;
+vm) want=("${build[@]}" "${runtime[@]}" "${test[@]}" "${vm[@]}") ;;
+*) echo "usage: $0 build|test|demo|bench|fuzz|vm" >&2; exit 2 ;;
 esac
 
 missing=()

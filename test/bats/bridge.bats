@@ -9,6 +9,7 @@ load bridge_lib
 setup() { br_setup; }
 teardown() { br_teardown; }
 
+# bats test_tags=vm
 @test "bridge: ADD creates the bridge, veth pair, addresses and gateway" {
 	br_run ADD "$(br_conf)"
 	assert_success
@@ -102,6 +103,7 @@ teardown() { br_teardown; }
 	run jq -c '.routes' <<<"$output"
 }
 
+# bats test_tags=vm
 @test "bridge: DEL removes the interfaces and the reservation, keeps the bridge" {
 	local conf
 	conf=$(br_conf)
@@ -171,6 +173,7 @@ teardown() { br_teardown; }
 	assert_no_veth
 }
 
+# bats test_tags=vm
 @test "bridge: two containers reach each other; the host reaches them via the gateway" {
 	local conf p2
 	conf=$(br_conf)
@@ -199,6 +202,7 @@ teardown() { br_teardown; }
 	assert_success
 }
 
+# bats test_tags=vm
 @test "bridge: dual stack; the IPv6 address is usable (not tentative) when ADD returns" {
 	local conf
 	conf=$(br_conf '.isDefaultGateway = true | .ipam = {type: "host-local", dataDir: .ipam.dataDir,
@@ -225,6 +229,7 @@ teardown() { br_teardown; }
 	assert_success
 }
 
+# bats test_tags=vm
 @test "bridge: L2 only (empty ipam): no addresses, container end up, no ips in the result" {
 	br_run ADD "$(br_conf '.ipam = {} | del(.isGateway)')"
 	assert_success

@@ -23,6 +23,7 @@ check_fails_with() {
 	assert_output --partial "$1"
 }
 
+# bats test_tags=vm
 @test "check: passes right after ADD" {
 	br_run CHECK "$CHK"
 	assert_success
@@ -66,6 +67,7 @@ check_fails_with() {
 	check_fails_with "Expected Route 0.0.0.0/0 not found in routing table"
 }
 
+# bats test_tags=vm
 @test "check: a veth taken off the bridge is found" {
 	hns link set "$(br_ports)" nomaster
 	check_fails_with "CNI veth created for bridge $BR was not found"

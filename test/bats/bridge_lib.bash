@@ -91,3 +91,28 @@ reservations() {
 
 # an address on a link, without DAD flags check: "10.88.0.2/24"
 link_addrs() { ip -n "$1" -o addr show dev "$2" | awk '{print $4}'; }
+
+# the test needs bridge VLAN filtering (probed in $HOSTNS)
+need_vlan_filtering() {
+	if ip -n "$HOSTNS" link add "vf$TAG" type bridge vlan_filtering 1 2>/dev/null; then
+		ip -n "$HOSTNS" link del "vf$TAG"
+		return 0
+	fi
+	kernel_lacks CONFIG_BRIDGE_VLAN_FILTERING "bridge VLAN filtering"
+}
+
+# peer_port NETNS IFNAME [HOSTNS]: the host end (a bridge port) of a veth
+# whose other end is IFNAME in NETNS
+peer_port() {
+	local idx
+	idx=$(ip -n "$1" -j link show "$2" | jq -r '.[0].link_index') || return 1
+	ip -n "${3:-$HOSTNS}" -j link show | jq -r --argjson i "$idx" '.[] | select(.ifindex == $i) | .ifname'
+}
+
+# port_vlans PORT [HOSTNS]: the port's VLANs, one per line: "VID flags,..."
+# (flags lower case: "pvid", "egress untagged"; none: "tagged")
+port_vlans() {
+	bridge -n "${2:-$HOSTNS}" -j vlan show dev "$1" | jq -r '.[0].vlans[]? |
+		"\(.vlan)\(if .vlanEnd then "-\(.vlanEnd)" else "" end) \(
+		(.flags // []) | map(ascii_downcase) | if length == 0 then "tagged" else join(",") end)"'
+}

@@ -12,6 +12,7 @@ teardown() { br_teardown; }
 
 hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 
+# bats test_tags=vm
 @test "nft: ipMasq adds this container's address, owned by it; DEL removes it" {
 	local conf
 	conf=$(br_conf '.ipMasq = true')
@@ -39,6 +40,7 @@ hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 	refute_output --partial "$CID"
 }
 
+# bats test_tags=vm
 @test "nft: ipMasq covers the IPv6 address too" {
 	local conf
 	conf=$(br_conf '.ipMasq = true | .ipam = {type: "host-local", dataDir: .ipam.dataDir,
@@ -54,6 +56,7 @@ hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 	refute_output --partial "fd00:88::2"
 }
 
+# bats test_tags=vm
 @test "nft: masquerade takes container traffic to an outside network" {
 	# an "outside" netns behind $HOSTNS, with no route back to 10.88/24
 	new_cns out
@@ -74,6 +77,7 @@ hnft() { ip netns exec "$HOSTNS" nft "$@"; }
 	assert_success
 }
 
+# bats test_tags=vm
 @test "nft: macspoofchk allows only the container's MAC from its port; DEL removes it" {
 	local conf veth mac
 	conf=$(br_conf '.macspoofchk = true')

@@ -9,12 +9,6 @@ load bridge_lib
 setup() { br_setup; }
 teardown() { br_teardown; }
 
-# does this kernel do bridge VLAN filtering? (CONFIG_BRIDGE_VLAN_FILTERING)
-vlan_supported() {
-	ip -n "$HOSTNS" link add "vf$TAG" type bridge vlan_filtering 1 2>/dev/null || return 1
-	ip -n "$HOSTNS" link del "vf$TAG"
-}
-
 err_is() { # CODE MSG-substring
 	assert_failure
 	run jq -r '.code' <<<"$output"
@@ -22,6 +16,7 @@ err_is() { # CODE MSG-substring
 	run jq -r '.msg' <<<"$stdout_saved"
 }
 
+# bats test_tags=vm
 @test "options: mtu on a new bridge, the veth and the container end" {
 	br_run ADD "$(br_conf '.mtu = 1400')"
 	assert_success
@@ -31,6 +26,7 @@ err_is() { # CODE MSG-substring
 	[ "$(cns -j link show eth0 | jq '.[0].mtu')" = 1400 ]
 }
 
+# bats test_tags=vm
 @test "options: hairpinMode sets the port's hairpin flag" {
 	br_run ADD "$(br_conf '.hairpinMode = true')"
 	assert_success
@@ -46,6 +42,7 @@ err_is() { # CODE MSG-substring
 	assert_output --partial "isolated off"
 }
 
+# bats test_tags=vm
 @test "options: promiscMode sets the bridge promiscuous" {
 	br_run ADD "$(br_conf '.promiscMode = true')"
 	assert_success
@@ -62,6 +59,7 @@ err_is() { # CODE MSG-substring
 	assert_failure
 }
 
+# bats test_tags=vm
 @test "options: portIsolation isolates the port" {
 	br_run ADD "$(br_conf '.portIsolation = true')"
 	assert_success
@@ -100,6 +98,7 @@ err_is() { # CODE MSG-substring
 	[ "$(grep -c 10.88.0.1/24 <<<"$output")" = 1 ]
 }
 
+# bats test_tags=vm
 @test "options: the bridge MAC is pinned once it has a gateway" {
 	br_run ADD "$(br_conf)"
 	assert_success
@@ -110,6 +109,7 @@ err_is() { # CODE MSG-substring
 	[ "$(hns -j link show "$BR" | jq -r '.[0].address')" = "$mac" ]
 }
 
+# bats test_tags=vm
 @test "options: the MAC from runtimeConfig.mac" {
 	br_run ADD "$(br_conf '.runtimeConfig = {mac: "0a:58:0a:58:00:05"}')"
 	assert_success
@@ -169,6 +169,7 @@ err_is() { # CODE MSG-substring
 	assert_output '{"nameservers":["192.0.2.53"],"domain":"conf.example"}'
 }
 
+# bats test_tags=vm
 @test "options: enabledad turns DAD on and waits it out" {
 	br_run ADD "$(br_conf '.enabledad = true | .ipam = {type: "host-local", dataDir: .ipam.dataDir,
 		ranges: [[{subnet: "fd00:89::/64"}]]}')"
@@ -181,6 +182,7 @@ err_is() { # CODE MSG-substring
 	refute_output --partial "nodad"
 }
 
+# bats test_tags=vm
 @test "options: disableContainerInterface leaves the container end down" {
 	local conf
 	conf=$(br_conf '.ipam = {} | .disableContainerInterface = true')
@@ -252,31 +254,4 @@ err_is() { # CODE MSG-substring
 	done
 	run hns link show "$BR"
 	assert_failure
-}
-
-@test "options: vlan makes an access port and the <bridge>.<vlan> gateway" {
-	vlan_supported || skip "kernel without bridge VLAN filtering"
-	br_run ADD "$(br_conf '.vlan = 100')"
-	assert_success
-	local r=$output
-	[ "$(ip netns exec "$HOSTNS" cat /sys/class/net/$BR/bridge/vlan_filtering)" = 1 ]
-	run bridge -n "$HOSTNS" -j vlan show dev "$(br_ports)"
-	run jq -c '.[0].vlans[] | select(.vlan == 100) | .flags' <<<"$output"
-	assert_output '["PVID","Egress Untagged"]'
-	run link_addrs "$HOSTNS" "$BR.100"
-	assert_output --partial "10.88.0.1/24"
-	run jq -r '.interfaces[3].name' <<<"$r"
-	assert_output "$BR.100"
-	run ip netns exec "${CNS[0]}" ping -c1 -W2 10.88.0.1
-	assert_success
-}
-
-@test "options: vlanTrunk tags the VIDs; preserveDefaultVlan false drops VLAN 1" {
-	vlan_supported || skip "kernel without bridge VLAN filtering"
-	br_run ADD "$(br_conf '.ipam = {} | del(.isGateway) | .preserveDefaultVlan = false |
-		.vlanTrunk = [{id: 5}, {minID: 10, maxID: 12}]')"
-	assert_success
-	run bridge -n "$HOSTNS" -j vlan show dev "$(br_ports)"
-	run jq -c '[.[0].vlans[] | .vlan]' <<<"$output"
-	assert_output '[5,10,11,12]'
 }

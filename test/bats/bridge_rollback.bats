@@ -78,6 +78,7 @@ assert_container_clean() {
 	assert_output "$(printf 'ADD %s eth0\nDEL %s eth0' "$CID" "$CID")"
 }
 
+# bats test_tags=vm
 @test "rollback: a route the kernel refuses undoes the veth and the reservation" {
 	# the gateway is not on any connected network: "Network is unreachable"
 	br_run ADD "$(br_conf '.ipam.routes = [{dst: "192.168.7.0/24", gw: "172.31.0.1"}]')"
@@ -89,6 +90,7 @@ assert_container_clean() {
 	assert_output ""
 }
 
+# bats test_tags=vm
 @test "rollback: a gateway conflict (no forceAddress) undoes everything" {
 	hns link add "$BR" type bridge
 	hns addr add 10.88.0.99/24 dev "$BR"
@@ -122,6 +124,7 @@ assert_container_clean() {
 	assert_output 0
 }
 
+# bats test_tags=vm
 @test "rollback: a veth failure undoes what IPAM and ipMasq did meanwhile" {
 	# host-local and the masquerade entry run on their own thread while the
 	# veth is made: the name clash must still release both

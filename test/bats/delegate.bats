@@ -177,7 +177,7 @@ wc -c <"$SPY_DIR/stdin-size.raw" >"$SPY_DIR/stdin-size"'
 	local c
 	c=$(conf 1.0.0 chatty-ipam "\"pad\":\"$pad\"")
 	# timeout: a deadlock fails the test instead of hanging the suite
-	run --separate-stderr timeout 20 env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=big \
+	run --separate-stderr timeout 120 env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=big \
 		CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH="$CNI_PATH_DIRS" SPY_DIR="$BATS_TEST_TMPDIR" \
 		"$PLUGIN" <<<"$c"
 	assert_success

@@ -32,3 +32,13 @@ assert_cni_error() {
 	jq -e '.msg | length > 0' <<<"$output" >/dev/null || fail "error without msg: $output"
 	jq -e 'has("cniVersion")' <<<"$output" >/dev/null || fail "error without cniVersion: $output"
 }
+
+# kernel_lacks CONFIG_NAME "what it is": the running kernel cannot do what the
+# test needs. Skips, naming the feature; under `make test-kernels` (which sets
+# CNI_TEST_KERNEL_FEATURES=require, on kernels that have them all) a failure.
+kernel_lacks() {
+	if [ "${CNI_TEST_KERNEL_FEATURES:-}" = require ]; then
+		fail "kernel $(uname -r) lacks $1 ($2), which this test needs"
+	fi
+	skip "kernel $(uname -r) lacks $1 ($2); make test-kernels runs it"
+}

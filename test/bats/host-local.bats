@@ -41,6 +41,7 @@ reservations() {
 V4='{"ranges":[[{"subnet":"10.77.0.0/24"}]]}'
 DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0","gw":"fd77::1"}]}'
 
+# bats test_tags=vm
 @test "ADD: dual-stack result with gateways, routes and dns (1.0.0)" {
 	printf 'nameserver 10.77.0.53\nsearch a.example b.example\noptions ndots:2\ndomain example.com\n' \
 		>"$BATS_TEST_TMPDIR/resolv.conf"
@@ -259,6 +260,7 @@ DUAL='{"ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd77::/64"}]],"routes":
 	assert_success
 }
 
+# bats test_tags=vm
 @test "DEL: releases every address; twice is fine; a missing dataDir is fine" {
 	c=$(conf 1.0.0 "$DUAL")
 	hl ADD "$c"

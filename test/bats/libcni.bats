@@ -167,7 +167,7 @@ assert_detached() {
 start_server() {
 	local ns=$1 ip=$2 port=$3 file=$4
 	rm -f "$file" "$file.ready"
-	ip netns exec "$ns" timeout 20 /usr/bin/python3 -c '
+	ip netns exec "$ns" timeout 300 /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1)
@@ -177,8 +177,9 @@ c.sendall(("peer=%s\n" % peer[0]).encode()); c.close()
 open(sys.argv[3], "w").write(peer[0] + "\n")
 ' "$ip" "$port" "$file" >/dev/null 2>&1 3>&- &
 	PIDS+=($!)
+	# python takes seconds to start on a slow or emulated machine
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 1200); do
 		[ -e "$file.ready" ] && return 0
 		sleep 0.1
 	done
@@ -187,9 +188,9 @@ open(sys.argv[3], "w").write(peer[0] + "\n")
 
 # connect NETNS IP PORT: prints what the server answered
 connect() {
-	ip netns exec "$1" timeout 10 /usr/bin/python3 -c '
+	ip netns exec "$1" timeout 120 /usr/bin/python3 -c '
 import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
 print(c.makefile().readline().strip())
 ' "$2" "$3"
 }

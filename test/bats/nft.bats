@@ -295,6 +295,7 @@ vo net2/other/eth0"
 	assert_success
 }
 
+# bats test_tags=vm
 @test "spoofchk: frames and ARP with a foreign source MAC are dropped on the bridge" {
 	local c=nftc-$TAG mac
 	add_ns "$c"
@@ -327,7 +328,13 @@ s.send(eth + arp)' "$mac" "$1" "$2"
 	}
 	arp 02:de:ad:00:00:01 10.99.0.77
 	arp "$mac" 10.99.0.78
-	sleep 0.2
+	# the honest one, sent last, is learnt (poll: no fixed wait), so the
+	# forged one has been through the bridge by then
+	local i
+	for i in $(seq 100); do
+		in_ns ip neigh show 10.99.0.78 | grep -q "$mac" && break
+		sleep 0.1
+	done
 	run in_ns ip neigh show 10.99.0.78
 	assert_output --partial "$mac"
 	run in_ns ip neigh show 10.99.0.77
@@ -442,25 +449,22 @@ e2e_topology() {
 	ip -n "$OUT" link set eth0 up
 }
 
-# probe DST PORT: one UDP datagram from ctr to out; prints the source out saw
+# probe DST PORT: one UDP datagram from ctr to out; prints the source out saw.
+# The listener (test/helpers/udp-seen) says "ready" once bound: the datagram
+# is sent only then (no fixed wait, however slow the machine).
 probe() {
-	local dst=$1 port=$2 f=$BATS_TEST_TMPDIR/seen.$2
-	ip netns exec "$OUT" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.settimeout(5)
-print(s.recvfrom(64)[1][0], flush=True)' "$dst" "$port" >"$f" &
-	for _ in $(seq 50); do
-		ip netns exec "$OUT" ss -lun | grep -q ":$port " && break
-		sleep 0.05
+	local dst=$1 port=$2 f=$BATS_TEST_TMPDIR/seen.$2 pid i
+	: >"$f"
+	ip netns exec "$OUT" "$CNI_TEST_BIN/udp-seen" "$dst" "$port" 60 >"$f" 3>&- &
+	pid=$!
+	for i in $(seq 1200); do
+		grep -q '^ready$' "$f" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
 	done
-	ip netns exec "$CTR" python3 -c '
-import socket, sys
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-socket.socket(fam, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], int(sys.argv[2])))' "$dst" "$port"
-	wait
-	cat "$f"
+	ip netns exec "$CTR" bash -c 'echo x >"/dev/udp/$1/$2"' _ "$dst" "$port"
+	wait "$pid"
+	grep -v '^ready$' "$f"
 }
 
 @test "e2e: IPv4 leaving the subnet is masqueraded, inside it is not" {
@@ -482,6 +486,7 @@ socket.socket(fam, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], int(sys.argv[2]
 	assert_output "10.77.1.2"
 }
 
+# bats test_tags=vm
 @test "e2e: IPv6 leaving the subnet is masqueraded, inside it is not" {
 	e2e_topology
 	run probe fd78::2 40011

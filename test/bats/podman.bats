@@ -112,7 +112,7 @@ setup_file() {
 			"$CNI_TEST_BIN/host-local" >"$D/exec.log" 2>"$D/inotify.err" 3>&- &
 		echo $! >"$D/inotify.pid"
 		local i
-		for i in $(seq 50); do
+		for i in $(seq 600); do
 			grep -q 'Watches established' "$D/inotify.err" && break
 			sleep 0.1
 		done
@@ -236,12 +236,13 @@ cip() {
 		"$IMAGE" sh -c 'echo hello-from-$(hostname) > /www/index.html; exec httpd -f -p 8080 -h /www'
 	assert_success
 	local id=${output:0:12} i
-	for i in $(seq 30); do
-		run ip netns exec "$OUTNS" timeout 5 /usr/bin/python3 -c '
-import urllib.request
-print(urllib.request.urlopen("http://192.0.2.1:18080/", timeout=3).read().decode().strip())'
+	# an HTTP GET by bash's /dev/tcp (quick to start even under emulation,
+	# where python takes seconds); poll until httpd answers
+	for i in $(seq 240); do
+		run ip netns exec "$OUTNS" timeout 30 bash -c 'exec 3<>/dev/tcp/192.0.2.1/18080 &&
+			printf "GET / HTTP/1.0\r\nHost: 192.0.2.1\r\n\r\n" >&3 && sed "1,/^\r$/d" <&3'
 		[ "$status" -eq 0 ] && break
-		sleep 0.2
+		sleep 0.5
 	done
 	assert_success
 	assert_output "hello-from-$id"
