@@ -175,6 +175,8 @@ int nft_put_new_chain_excl(struct nft_msgs *m, uint16_t family, const char *tabl
 			   const char *chain);
 /* Append rule r (its table/chain/family set by the caller). */
 int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what);
+/* Insert rule r at the head of its chain. */
+int nft_put_rule_head(struct nft_msgs *m, struct nftnl_rule *r, const char *what);
 int nft_put_del_rule(struct nft_msgs *m, uint16_t family, const char *table, const char *chain,
 		     uint64_t handle, const char *what);
 
@@ -215,6 +217,46 @@ int nft_x_masq(struct nftnl_rule *r);
 /* ip/ip6 daddr != net (nft's own encoding: byte-aligned prefixes load
  * fewer bytes, others mask). family: AF_INET / AF_INET6. */
 int nft_x_daddr_not_in(struct nftnl_rule *r, const struct ip_net *net);
+/* ip/ip6 saddr (source) or daddr <op> net, as above; op NFT_CMP_EQ/NEQ.
+ * A /0 is refused (-1): it matches everything. */
+int nft_x_addr_cmp(struct nftnl_rule *r, bool source, const struct ip_net *net, uint32_t op);
+/* iifname (in) / oifname <op> name; a trailing '*' matches a prefix. */
+int nft_x_ifname_cmp(struct nftnl_rule *r, bool in, const char *name, uint32_t op);
+/* meta nfproto ipv4 / ipv6 (family AF_INET / AF_INET6), in reg 1. */
+int nft_x_nfproto(struct nftnl_rule *r, int family);
+/* immediate jump to chain. */
+int nft_x_jump(struct nftnl_rule *r, const char *chain);
+/* ct <key> (original direction's view) into dreg. */
+int nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+/* reg & bits != 0 (e.g. ct status dnat). */
+int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits);
+/* fib daddr type into dreg (compare with RTN_LOCAL...). */
+int nft_x_fib_daddr_type(struct nftnl_rule *r, uint32_t dreg);
+/* nat: type NFT_NAT_SNAT/DNAT, family NFPROTO_IPV4/IPV6, the address in
+ * reg_addr and (reg_proto != 0) the port in reg_proto. */
+int nft_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t family, uint32_t reg_addr,
+	      uint32_t reg_proto);
+
+/* Concatenations (keys and map data): fields are padded to 4 bytes.
+ * Append field (flen bytes) at key[len]; returns the new length, or 0 when
+ * it would exceed NFT_KEY_MAX. */
+uint32_t nft_concat_put(uint8_t *key, uint32_t len, const void *field, uint32_t flen);
+
+/* nft(8)'s datatype ids, for set definitions it can list, and the id of a
+ * concatenation of them (nft's "a . b . c"). */
+#define NFT_TYPE_MARK 19
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_INET_PROTO 12
+#define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_BITS 6
+static inline uint32_t nft_type_concat(const uint32_t *types, size_t n)
+{
+	uint32_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		t = (t << NFT_TYPE_BITS) | types[i];
+	return t;
+}
 /* A new rule for family/table/chain (NULL on ENOMEM). */
 struct nftnl_rule *nft_rule_new(uint16_t family, const char *table, const char *chain);
 
@@ -227,6 +269,34 @@ int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 /* Dump the rules of family/table/chain: cb(rule) each. As nft_dump(). */
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);
+
+/* ---- lookups (nft_query.c) ---- */
+
+/* One thing to look up: an element (by key), a set or a chain. */
+enum nft_query_kind { NFT_Q_ELEM, NFT_Q_SET, NFT_Q_CHAIN };
+struct nft_query {
+	enum nft_query_kind kind;
+	uint16_t family;
+	const char *table;
+	const char *name;     /* set or chain */
+	const char *desc;     /* NFT_Q_ELEM: the element, for messages */
+	struct nft_elem elem; /* NFT_Q_ELEM: key in, the element found out */
+	bool found;	      /* out: it exists */
+};
+/* All of q[] as plain GETs in one round trip. Absent (ENOENT, also when
+ * the table or set is) is not an error. 0 or -1. */
+int nft_query_run(struct nft_sock *s, struct nft_query *q, size_t n, struct cni_error *err);
+
+/* ---- rules by content (nft_dump.c) ---- */
+
+/* Does rule r jump (or goto) to chain? */
+bool nft_rule_jumps_to(struct nftnl_rule *r, const char *chain);
+/* Dump family/table/chain and collect the handles of the rules pick()
+ * selects into *out (malloc'd, *n). An absent chain has none. 0, -EINTR
+ * (the ruleset changed: start over) or -1. */
+int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
+		      bool (*pick)(struct nftnl_rule *r, void *data), void *data, uint64_t **out,
+		      size_t *n, struct cni_error *err);
 
 /* Report ENOMEM from building messages. */
 int nft_oom(struct cni_error *err);

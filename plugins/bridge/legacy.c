@@ -33,76 +33,23 @@
 #define REF_NFT_CHAIN "masq_checks"
 #define ATTEMPTS 3
 
-struct handles {
-	uint64_t *v;
-	size_t n, cap;
-	struct cni_error *err;
-	/* match on */
+struct match {
 	const char *jump_to;		    /* iptables: rules jumping here */
 	const char *network, *cid, *ifname; /* nftables: rule comments */
 };
 
-static int push(struct handles *h, uint64_t handle)
+static bool rule_jumps(struct nftnl_rule *r, void *data)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		uint64_t *nv = realloc(h->v, cap * sizeof(*nv));
-		if (!nv)
-			return nft_oom(h->err);
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n++] = handle;
-	return 0;
+	return nft_rule_jumps_to(r, ((struct match *)data)->jump_to);
 }
 
-struct jump {
-	const char *target;
-	bool found;
-};
-
-static int jump_cb(struct nftnl_expr *e, void *data)
+static bool rule_comment(struct nftnl_rule *r, void *data)
 {
-	struct jump *j = data;
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	const char *chain;
-	int32_t verdict;
-
-	if (!name || strcmp(name, "immediate") != 0 || !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
-		return 0;
-	verdict = (int32_t)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
-	chain = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
-	if ((verdict == NFT_JUMP || verdict == NFT_GOTO) && chain && !strcmp(chain, j->target))
-		j->found = true;
-	return 0;
-}
-
-static int rule_jumps_cb(struct nftnl_rule *r, void *data)
-{
-	struct handles *h = data;
-	struct jump j = {h->jump_to, false};
-
-	nftnl_expr_foreach(r, jump_cb, &j);
-	return j.found ? push(h, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE)) : 0;
-}
-
-static int rule_comment_cb(struct nftnl_rule *r, void *data)
-{
-	struct handles *h = data;
+	struct match *h = data;
 	char comment[256];
 
 	nft_rule_comment(r, comment, sizeof(comment));
-	if (comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname))
-		return push(h, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
-	return 0;
-}
-
-static int dump_matching(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
-			 int (*cb)(struct nftnl_rule *r, void *data), struct handles *h,
-			 struct cni_error *err)
-{
-	int rc = nft_dump_rules(s, family, table, chain, cb, h, err);
-	return rc == -ENOENT ? 0 : rc;
+	return comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname);
 }
 
 static int legacy_once(struct nft_sock *s, const char *network, const char *cid, const char *ifname,
@@ -130,15 +77,18 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 
 	nft_msgs_init(&m, s, true);
 	for (int i = 0; i < 2; i++) {
-		struct handles h = {.err = err, .jump_to = chain};
+		struct match h = {.jump_to = chain};
+		uint64_t *v = NULL;
+		size_t n = 0;
 		if (res[i] < 0)
 			continue; /* no chain, so no rule can jump to it */
-		rc = dump_matching(s, ipt_fams[i], "nat", "POSTROUTING", rule_jumps_cb, &h, err);
-		for (size_t k = 0; rc == 0 && k < h.n; k++)
-			if (nft_put_del_rule(&m, ipt_fams[i], "nat", "POSTROUTING", h.v[k], chain) <
+		rc = nft_collect_rules(s, ipt_fams[i], "nat", "POSTROUTING", rule_jumps, &h, &v, &n,
+				       err);
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			if (nft_put_del_rule(&m, ipt_fams[i], "nat", "POSTROUTING", v[k], chain) <
 			    0)
 				rc = nft_oom(err);
-		free(h.v);
+		free(v);
 		if (rc < 0)
 			goto dump_failed;
 		if (nft_put_flush_chain(&m, ipt_fams[i], "nat", chain) < 0 ||
@@ -146,14 +96,16 @@ static int legacy_once(struct nft_sock *s, const char *network, const char *cid,
 			return nft_oom(err);
 	}
 	if (res[2] == 0) {
-		struct handles h = {.err = err, .network = network, .cid = cid, .ifname = ifname};
-		rc = dump_matching(s, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment_cb,
-				   &h, err);
-		for (size_t k = 0; rc == 0 && k < h.n; k++)
-			if (nft_put_del_rule(&m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, h.v[k],
+		struct match h = {.network = network, .cid = cid, .ifname = ifname};
+		uint64_t *v = NULL;
+		size_t n = 0;
+		rc = nft_collect_rules(s, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment,
+				       &h, &v, &n, err);
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			if (nft_put_del_rule(&m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, v[k],
 					     "reference masquerade") < 0)
 				rc = nft_oom(err);
-		free(h.v);
+		free(v);
 		if (rc < 0)
 			goto dump_failed;
 	}
