@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bridge + host-local CNI plugins in C.
-#   make            build bin/bridge and bin/host-local
+# bridge, host-local, portmap and loopback CNI plugins in C.
+#   make            build bin/bridge, bin/host-local, bin/portmap, bin/loopback
 #   make test       install what is missing, build, run every test
 #   make test-san   the same suite against an ASan+UBSan build
 #   make demo       install what is missing, build, replay the seed tutorial
@@ -36,6 +36,7 @@ ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLA
 
 PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
+LO_SRC     := $(sort $(wildcard plugins/loopback/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
@@ -54,7 +55,7 @@ TESTIPAM   := $(BIN)/test-ipam
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/loopback $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -78,6 +79,9 @@ $(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/loopback: $(call obj,$(LO_SRC)) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A tiny IPAM plugin for tests: answers from files named in its env.
@@ -125,7 +129,7 @@ bench:
 
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
