@@ -175,6 +175,9 @@ struct nl_route {
 /* RTM_NEWROUTE with NLM_F_CREATE (an identical route: -EEXIST). */
 int nl_route_add(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
 int nl_route_del(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
+/* The interface the route to dst goes out of (RTM_GETROUTE, as `ip route
+ * get`); *oif 0 when the answer names none. -ENETUNREACH... with err. */
+int nl_route_get(struct nl_sock *nl, const struct ip_addr *dst, int *oif, struct cni_error *err);
 /* Routes of family in table (0: main, -1: all), through oif (0: any). */
 int nl_route_list(struct nl_sock *nl, int family, int table, int oif, struct nl_route **out,
 		  size_t *n, struct cni_error *err);

@@ -41,6 +41,21 @@ char *nft_owner_format(const char *network, const char *cid, const char *ifname,
 /* Does owner belong to network (its first field)? */
 bool nft_owner_in_network(const char *owner, const char *network);
 
+/* The owners of a network's valid attachments (CNI GC), sorted. */
+struct cni_attachment;
+struct nft_owners {
+	const char *network;
+	char **v;
+	size_t n;
+	char *pool;
+};
+int nft_owners_init(struct nft_owners *o, const char *network, const struct cni_attachment *valid,
+		    size_t n, struct cni_error *err);
+/* Is owner the network's and not a valid attachment's? */
+bool nft_owners_stale(const struct nft_owners *o, const char *owner);
+void nft_owners_free(struct nft_owners *o);
+#define cleanup_nft_owners __attribute__((cleanup(nft_owners_free)))
+
 /* ---- socket and messages (nft_batch.c) ---- */
 
 struct nft_sock {

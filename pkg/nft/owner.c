@@ -4,8 +4,10 @@
 #include "nft.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cni/cni.h"
 #include "util/sha512.h"
 
 char *nft_owner_format(const char *network, const char *cid, const char *ifname, char *buf)
@@ -29,4 +31,47 @@ bool nft_owner_in_network(const char *owner, const char *network)
 {
 	size_t n = strlen(network);
 	return strncmp(owner, network, n) == 0 && owner[n] == '/';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nft_owners_init(struct nft_owners *o, const char *network, const struct cni_attachment *valid,
+		    size_t n, struct cni_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->network = network;
+	o->v = calloc(n ? n : 1, sizeof(char *));
+	o->pool = malloc((n ? n : 1) * (NFT_OWNER_MAX + 1));
+	if (!o->v || !o->pool) {
+		nft_owners_free(o);
+		return nft_oom(err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!valid[i].container_id || !valid[i].ifname)
+			continue;
+		o->v[o->n] = o->pool + o->n * (NFT_OWNER_MAX + 1);
+		nft_owner_format(network, valid[i].container_id, valid[i].ifname, o->v[o->n]);
+		o->n++;
+	}
+	qsort(o->v, o->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+bool nft_owners_stale(const struct nft_owners *o, const char *owner)
+{
+	if (!nft_owner_in_network(owner, o->network))
+		return false; /* another network's, or made without one */
+	return !bsearch(&owner, o->v, o->n, sizeof(char *), cmp_str);
+}
+
+void nft_owners_free(struct nft_owners *o)
+{
+	free(o->v);
+	free(o->pool);
+	o->v = NULL;
+	o->pool = NULL;
+	o->n = 0;
 }
