@@ -37,17 +37,20 @@ ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLA
 PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
 LO_SRC     := $(sort $(wildcard plugins/loopback/*.c))
+PM_SRC     := $(sort $(wildcard plugins/portmap/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
 BR_LIB_SRC := $(filter-out plugins/bridge/main.c,$(BRIDGE_SRC))
+PM_LIB_SRC := $(filter-out plugins/portmap/main.c,$(PM_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIBCNI     := $(BUILD)/libcni.a
 LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
+LIBPM      := $(BUILD)/libportmap.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
 
@@ -55,7 +58,7 @@ TESTIPAM   := $(BIN)/test-ipam
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/loopback $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -74,11 +77,17 @@ $(LIBHL): $(call obj,$(HL_LIB_SRC))
 $(LIBBR): $(call obj,$(BR_LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+$(LIBPM): $(call obj,$(PM_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
 
 $(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/portmap: $(call obj,plugins/portmap/main.c) $(LIBPM) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/loopback: $(call obj,$(LO_SRC)) $(LIBCNI)
@@ -97,7 +106,7 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBPM) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
@@ -129,7 +138,7 @@ bench:
 
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

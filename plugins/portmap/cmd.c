@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* portmap ADD/DEL/CHECK/GC: the configuration and prevResult to entries,
+ * then nftables (nftables.c). */
+#define _GNU_SOURCE
+#include "portmap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/ip.h>
+
+#include "netlink/netlink.h"
+#include "util/cleanup.h"
+
+/* The configuration (and, if any, prevResult); ctx prefixes errors as the
+ * reference does ("failed to parse config: ..."). */
+static int load(const struct cni_conf *conf, const char *ctx, struct pm_conf *pc,
+		struct cni_result **prev, struct cni_error *err)
+{
+	if (pm_conf_parse(conf->root, pc, err) < 0)
+		return ctx ? cni_error_wrap(err, "%s", ctx) : -1;
+	if (conf->prev_result &&
+	    cni_result_from_json(conf->prev_result, conf->cni_version, prev, err) < 0) {
+		cni_error_wrap(err, "could not parse prevResult");
+		return ctx ? cni_error_wrap(err, "%s", ctx) : -1;
+	}
+	return 0;
+}
+
+static void target(const struct cni_env *env, const struct cni_conf *conf, const struct pm_conf *pc,
+		   const struct pm_entry *v, size_t n, struct pm_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->network = conf->name ? conf->name : "";
+	t->container_id = env->container_id;
+	t->ifname = env->ifname ? env->ifname : "";
+	t->entries = v;
+	t->n = n;
+	t->snat = pc->snat;
+	t->masq_all = pc->masq_all;
+	t->cond = pc->cond;
+}
+
+/* As the reference: with snat, route_localnet on the interface towards
+ * the container, so that 127.0.0.1 may be routed to it (by netlink: no
+ * /proc/sys lookup, whose cost grows with the number of netns). */
+static int route_localnet(const struct ip_addr *caddr, struct cni_error *err)
+{
+	cleanup_nl struct nl_sock *nl = NULL;
+	int oif = 0;
+
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	if (nl_route_get(nl, caddr, &oif, err) < 0) {
+		/* no route: the reference skips it too */
+		cni_error_clear(err);
+		return 0;
+	}
+	if (oif <= 0)
+		return 0;
+	if (nl_link_set_ipv4_conf(nl, oif, NULL, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
+		return cni_error_wrap(err, "unable to enable route_localnet");
+	return 0;
+}
+
+static void note_backend(const struct pm_conf *pc)
+{
+	if (pc->backend == PM_BACKEND_IPTABLES)
+		fprintf(stderr,
+			"portmap: backend \"iptables\" is served by nftables (table inet %s)\n",
+			PM_TABLE);
+}
+
+int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
+	       struct cni_error *err)
+{
+	cleanup_pm_conf struct pm_conf pc = {0};
+	cleanup_result struct cni_result *prev = NULL;
+	cleanup_free struct pm_entry *v = NULL;
+	struct pm_addrs addrs;
+	struct pm_target t;
+	size_t n = 0;
+
+	if (load(conf, "failed to parse config", &pc, &prev, err) < 0)
+		return -1;
+	if (!prev)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "must be called as chained plugin");
+	if (pc.n_maps) {
+		note_backend(&pc);
+		pm_container_addrs(prev, env->ifname, &addrs);
+		if (pm_entries(&pc, &addrs, &v, &n) < 0)
+			return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+		if (pc.snat && addrs.a[0].ip.family && route_localnet(&addrs.a[0].ip, err) < 0)
+			return -1;
+		target(env, conf, &pc, v, n, &t);
+		if (pm_nft_add(&t, err) < 0)
+			return -1;
+	}
+	/* pass the previous result on */
+	*result = steal_pointer(&prev);
+	return 0;
+}
+
+int pm_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
+{
+	cleanup_pm_conf struct pm_conf pc = {0};
+	cleanup_result struct cni_result *prev = NULL;
+	cleanup_free struct pm_entry *v = NULL;
+	struct pm_addrs addrs;
+	struct pm_target t;
+	size_t n = 0;
+	bool unknown;
+
+	if (load(conf, "failed to parse config", &pc, &prev, err) < 0)
+		return -1;
+	if (pc.n_maps == 0)
+		return 0; /* as the reference: nothing was mapped */
+	note_backend(&pc);
+	pm_container_addrs(prev, env->ifname, &addrs);
+	/* no address known: the DNAT keys do not need one; look in both
+	 * families (the masquerade elements are then found by owner) */
+	unknown = !addrs.a[0].ip.family && !addrs.a[1].ip.family;
+	if (unknown) {
+		addrs.a[0].ip.family = AF_INET;
+		addrs.a[1].ip.family = AF_INET6;
+	}
+	if (pm_entries(&pc, &addrs, &v, &n) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+	target(env, conf, &pc, v, n, &t);
+	t.addr_unknown = unknown;
+	return pm_nft_del(&t, err);
+}
+
+int pm_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
+{
+	cleanup_pm_conf struct pm_conf pc = {0};
+	cleanup_result struct cni_result *prev = NULL;
+	cleanup_free struct pm_entry *v = NULL;
+	struct pm_addrs addrs;
+	struct pm_target t;
+	size_t n = 0;
+
+	if (load(conf, NULL, &pc, &prev, err) < 0)
+		return -1;
+	if (!prev)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
+	if (pc.n_maps == 0)
+		return 0;
+	pm_container_addrs(prev, env->ifname, &addrs);
+	if (pm_entries(&pc, &addrs, &v, &n) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+	target(env, conf, &pc, v, n, &t);
+	return pm_nft_check(&t, err);
+}
+
+int pm_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
+{
+	cleanup_pm_conf struct pm_conf pc = {0};
+	cleanup_free struct cni_attachment *valid = NULL;
+	size_t n = 0;
+
+	(void)env;
+	if (pm_conf_parse(conf->root, &pc, err) < 0)
+		return -1;
+	if (!conf->name || !conf->name[0])
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "GC needs the network's name");
+	/* without the list nothing can be told valid: refuse, change nothing
+	 * (JSON null or [] means none is valid) */
+	if (!cJSON_GetObjectItemCaseSensitive(conf->root, "cni.dev/valid-attachments"))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "GC needs cni.dev/valid-attachments");
+	if (cni_gc_attachments(conf, &valid, &n, err) < 0)
+		return -1;
+	return pm_nft_gc(conf->name, valid, n, err);
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CNI GC: remove every element of this network's attachments that are not
+ * valid, from every map and set of our table, and promote what waited
+ * behind a removed mapping. GC is rare, so it dumps; all of it is one
+ * transaction, started over if a parallel call made it stale.
+ */
+#define _GNU_SOURCE
+#include "nftables.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "util/cleanup.h"
+
+#define ATTEMPTS 4
+
+struct set {
+	char name[PM_NAME_MAX];
+	struct nft_elem *v;
+	size_t n;
+};
+
+struct sets {
+	struct set *v;
+	size_t n, cap;
+	struct cni_error *err;
+};
+
+static void sets_free(struct sets *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].v);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static int set_cb(const char *name, void *data)
+{
+	struct sets *s = data;
+
+	if (strlen(name) >= PM_NAME_MAX)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct set *nv = realloc(s->v, cap * sizeof(*nv));
+		if (!nv)
+			return nft_oom(s->err);
+		s->v = nv;
+		s->cap = cap;
+	}
+	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+	strcpy(s->v[s->n++].name, name);
+	return 0;
+}
+
+static bool keep_all(const struct nft_elem *e, void *data)
+{
+	(void)e;
+	(void)data;
+	return true;
+}
+
+static bool stale(const struct nft_elem *e, void *owners)
+{
+	return nft_owners_stale(owners, e->owner);
+}
+
+static const struct set *find(const struct sets *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+static int gc_once(struct nft_sock *sk, struct nft_owners *o, int *kerr, struct cni_error *err)
+{
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	struct sets s = {NULL, 0, 0, err};
+	int rc = nft_dump_sets(sk, NFPROTO_INET, PM_TABLE, set_cb, &s, err);
+
+	if (rc == -ENOENT)
+		rc = 0; /* no table: nothing to collect */
+	for (size_t i = 0; rc == 0 && i < s.n; i++)
+		rc = nft_collect_elems(sk, NFPROTO_INET, PM_TABLE, s.v[i].name, keep_all, NULL,
+				       &s.v[i].v, &s.v[i].n, err);
+	nft_msgs_init(&m, sk, true);
+	for (size_t i = 0; rc == 0 && i < s.n; i++) {
+		const struct set *st = &s.v[i];
+		char wait[PM_NAME_MAX];
+		const struct set *w = NULL;
+
+		if (!strncmp(st->name, "dnat", 4)) {
+			snprintf(wait, sizeof(wait), "wait%s", st->name + 4);
+			w = find(&s, wait);
+		}
+		for (size_t k = 0; rc == 0 && k < st->n; k++) {
+			if (!stale(&st->v[k], o))
+				continue;
+			if (nft_put_elem(&m, NFT_MSG_DELSETELEM, 0, NFPROTO_INET, PM_TABLE,
+					 st->name, &st->v[k], st->v[k].owner) < 0 ||
+			    (w && pm_put_promote(&m, st->name, w->name, w->v, w->n, &st->v[k],
+						 stale, o) < 0))
+				rc = nft_oom(err);
+		}
+	}
+	sets_free(&s);
+	if (rc == -EINTR) {
+		*kerr = EINTR;
+		return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+	}
+	if (rc < 0)
+		return -1;
+	return nft_msgs_commit(sk, &m, kerr, err);
+}
+
+int pm_nft_gc(const char *network, const struct cni_attachment *valid, size_t n,
+	      struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	cleanup_nft_owners struct nft_owners o = {0};
+	int kerr = 0;
+
+	if (nft_owners_init(&o, network, valid, n, err) < 0 || nft_sock_open(&s, err) < 0)
+		return -1;
+	for (int attempt = 1;; attempt++) {
+		if (gc_once(&s, &o, &kerr, err) == 0)
+			return 0;
+		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR && kerr != EEXIST))
+			return cni_error_wrap(err, "garbage collection of network %s", network);
+		cni_error_clear(err);
+	}
+}
