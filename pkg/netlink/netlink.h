@@ -182,4 +182,12 @@ int nl_route_get(struct nl_sock *nl, const struct ip_addr *dst, int *oif, struct
 int nl_route_list(struct nl_sock *nl, int family, int table, int oif, struct nl_route **out,
 		  size_t *n, struct cni_error *err);
 
+/* ---- conntrack (ctnetlink, conntrack.c) ---- */
+
+/* Remove the conntrack entries of family (AF_INET/AF_INET6) whose original
+ * tuple has protocol proto and destination port port (a dump of the
+ * family's table, filtered here). Returns how many were removed, or
+ * -errno with err set. */
+int nl_conntrack_del_dport(int family, uint8_t proto, uint16_t port, struct cni_error *err);
+
 #endif

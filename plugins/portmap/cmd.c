@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <linux/ip.h>
 
 #include "netlink/netlink.h"
@@ -65,6 +66,28 @@ static int route_localnet(const struct ip_addr *caddr, struct cni_error *err)
 	return 0;
 }
 
+/* As the reference, after the mappings are in place: conntrack entries of
+ * UDP to a mapped host port would keep sending that traffic where it went
+ * before (UDP has no connection end). Failures are only reported. */
+static void flush_udp(const struct pm_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cleanup_error struct cni_error e = CNI_ERROR_INIT;
+		bool seen = false;
+
+		if (v[i].proto != IPPROTO_UDP)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = v[j].proto == IPPROTO_UDP && v[j].family == v[i].family &&
+			       v[j].host_port == v[i].host_port;
+		if (!seen &&
+		    nl_conntrack_del_dport(v[i].family, IPPROTO_UDP, v[i].host_port, &e) < 0)
+			fprintf(stderr,
+				"portmap: failed to delete stale UDP conntrack entries: %s\n",
+				e.msg ? e.msg : "");
+	}
+}
+
 static void note_backend(const struct pm_conf *pc)
 {
 	if (pc->backend == PM_BACKEND_IPTABLES)
@@ -98,6 +121,7 @@ int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		target(env, conf, &pc, v, n, &t);
 		if (pm_nft_add(&t, err) < 0)
 			return -1;
+		flush_udp(v, n);
 	}
 	/* pass the previous result on */
 	*result = steal_pointer(&prev);
