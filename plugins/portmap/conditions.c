@@ -4,7 +4,7 @@
  * the reference's two notations. Its iptables backend appends them to
  * iptables options ("-s", "10.0.0.0/8"), its nftables backend to an
  * nftables rule ("ip", "saddr", "10.0.0.0/8"); a first token starting with
- * '-' means iptables, as there. We serve both from nftables, so we accept
+ * '-' (or "!" then such a token) means iptables, as there. We serve both from nftables, so we accept
  * what both can say and nftables can express per packet:
  *
  *   iptables:  [!] -s|--source|--src ADDR[/LEN]   [!] -d|--destination|--dst ADDR[/LEN]
@@ -250,9 +250,10 @@ int pm_conds_parse(const cJSON *arr, int family, const char *what, struct pm_con
 				     what);
 	rc = tokenize(arr, what, &t, err);
 	if (rc == 0 && t.n) {
-		/* the reference decides by the first string's first character */
-		const cJSON *first = cJSON_GetArrayItem(arr, 0);
-		out->nft_style = !(first->valuestring[0] == '-');
+		/* the reference decides by the first character ('-': iptables);
+		 * "! -s ..." is iptables too (1.1.1 passed it to iptables) */
+		out->nft_style = !(t.v[0][0] == '-' ||
+				   (!strcmp(t.v[0], "!") && t.n > 1 && t.v[1][0] == '-'));
 		rc = out->nft_style ? parse_nftables(&t, family, what, out, err)
 				    : parse_iptables(&t, family, what, out, err);
 	}
