@@ -189,3 +189,67 @@ int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, co
 	*n = c.n;
 	return 0;
 }
+
+struct collect_sets {
+	const char *const *prefixes;
+	char (*v)[NFT_SET_NAME_MAX];
+	size_t n, cap;
+	struct cni_error *err;
+};
+
+static int collect_set_cb(const char *name, void *data)
+{
+	struct collect_sets *c = data;
+	bool want = !c->prefixes;
+
+	for (size_t i = 0; !want && c->prefixes[i]; i++)
+		want = !strncmp(name, c->prefixes[i], strlen(c->prefixes[i]));
+	if (!want || strlen(name) >= NFT_SET_NAME_MAX)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		void *nv = realloc(c->v, cap * sizeof(*c->v));
+		if (!nv)
+			return nft_oom(c->err);
+		c->v = nv;
+		c->cap = cap;
+	}
+	strcpy(c->v[c->n++], name);
+	return 0;
+}
+
+int nft_collect_sets(struct nft_sock *s, uint16_t family, const char *table,
+		     const char *const *prefixes, char (**out)[NFT_SET_NAME_MAX], size_t *n,
+		     struct cni_error *err)
+{
+	struct collect_sets c = {prefixes, NULL, 0, 0, err};
+	int rc = nft_dump_sets(s, family, table, collect_set_cb, &c, err);
+
+	if (rc < 0 && rc != -ENOENT) {
+		free(c.v);
+		return rc;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		       const char *const *prefixes,
+		       bool (*pick)(const struct nft_elem *e, void *data), void *data,
+		       struct cni_error *err)
+{
+	char(*sets)[NFT_SET_NAME_MAX] = NULL;
+	size_t n_sets = 0;
+	int rc = nft_collect_sets(s, family, table, prefixes, &sets, &n_sets, err);
+
+	for (size_t i = 0; rc == 0 && i < n_sets; i++) {
+		cleanup_free struct nft_elem *v = NULL;
+		size_t n = 0;
+		rc = nft_collect_elems(s, family, table, sets[i], pick, data, &v, &n, err);
+		if (rc == 0 && nft_put_del_collected(m, family, table, sets[i], v, n) < 0)
+			rc = nft_oom(err);
+	}
+	free(sets);
+	return rc;
+}

@@ -281,6 +281,19 @@ int nft_dump_chains(struct nft_sock *s, uint16_t family, const char *table,
 /* Dump the sets of family/table: cb(name) each. As nft_dump(). */
 int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 		  int (*cb)(const char *name, void *data), void *data, struct cni_error *err);
+/* The sets of family/table whose names start with one of prefixes[]
+ * (NULL-terminated; NULL: every set): *out malloc'd, *n of them. An absent
+ * table has none. 0, -EINTR or -1. */
+#define NFT_SET_NAME_MAX 64
+int nft_collect_sets(struct nft_sock *s, uint16_t family, const char *table,
+		     const char *const *prefixes, char (**out)[NFT_SET_NAME_MAX], size_t *n,
+		     struct cni_error *err);
+/* Queue the deletion of every element pick() selects in those sets
+ * (dumps: for GC and lookups by owner). 0, -EINTR or -1. */
+int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		       const char *const *prefixes,
+		       bool (*pick)(const struct nft_elem *e, void *data), void *data,
+		       struct cni_error *err);
 /* Dump the rules of family/table/chain: cb(rule) each. As nft_dump(). */
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);

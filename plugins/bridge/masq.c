@@ -300,51 +300,12 @@ static int del_known(struct nft_sock *s, const char *owner, const struct ip_net 
 	return nft_msgs_commit(s, &m, kerr, err); /* nothing queued: no syscall */
 }
 
-struct names {
-	char (*v)[NFT_CHAIN_NAME_MAX];
-	size_t n, cap;
-	struct cni_error *err;
-};
-
-static int masq_set_cb(const char *name, void *data)
-{
-	struct names *c = data;
-
-	if ((strncmp(name, "masq4-", 6) != 0 && strncmp(name, "masq6-", 6) != 0) ||
-	    strlen(name) >= NFT_CHAIN_NAME_MAX)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		void *nv = realloc(c->v, cap * sizeof(*c->v));
-		if (!nv)
-			return nft_oom(c->err);
-		c->v = nv;
-		c->cap = cap;
-	}
-	strcpy(c->v[c->n++], name);
-	return 0;
-}
-
 int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
 			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
 			   struct cni_error *err)
 {
-	struct names sets = {NULL, 0, 0, err};
-	int rc = nft_dump_sets(s, NFPROTO_INET, NFT_TABLE, masq_set_cb, &sets, err);
-
-	if (rc == -ENOENT)
-		rc = 0;
-	for (size_t i = 0; rc == 0 && i < sets.n; i++) {
-		cleanup_free struct nft_elem *v = NULL;
-		size_t n = 0;
-		rc = nft_collect_elems(s, NFPROTO_INET, NFT_TABLE, sets.v[i], pick, data, &v, &n,
-				       err);
-		if (rc == 0 &&
-		    nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets.v[i], v, n) < 0)
-			rc = nft_oom(err);
-	}
-	free(sets.v);
-	return rc;
+	static const char *const prefixes[] = {"masq4-", "masq6-", NULL};
+	return nft_put_del_picked(s, m, NFPROTO_INET, NFT_TABLE, prefixes, pick, data, err);
 }
 
 static bool owned_by(const struct nft_elem *e, void *owner)

@@ -30,18 +30,25 @@ static int load(const struct cni_conf *conf, const char *ctx, struct pm_conf *pc
 	return 0;
 }
 
-static void target(const struct cni_env *env, const struct cni_conf *conf, const struct pm_conf *pc,
-		   const struct pm_entry *v, size_t n, struct pm_target *t)
+/* The entries for addrs (*v malloc'd), and t describing the call. */
+static int target(const struct cni_env *env, const struct cni_conf *conf, const struct pm_conf *pc,
+		  const struct pm_addrs *addrs, struct pm_entry **v, struct pm_target *t,
+		  struct cni_error *err)
 {
+	size_t n = 0;
+
+	if (pm_entries(pc, addrs, v, &n) < 0)
+		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
 	memset(t, 0, sizeof(*t));
 	t->network = conf->name ? conf->name : "";
 	t->container_id = env->container_id;
 	t->ifname = env->ifname ? env->ifname : "";
-	t->entries = v;
+	t->entries = *v;
 	t->n = n;
 	t->snat = pc->snat;
 	t->masq_all = pc->masq_all;
 	t->cond = pc->cond;
+	return 0;
 }
 
 /* As the reference: with snat, route_localnet on the interface towards
@@ -104,7 +111,6 @@ int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	cleanup_free struct pm_entry *v = NULL;
 	struct pm_addrs addrs;
 	struct pm_target t;
-	size_t n = 0;
 
 	if (load(conf, "failed to parse config", &pc, &prev, err) < 0)
 		return -1;
@@ -114,14 +120,13 @@ int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	if (pc.n_maps) {
 		note_backend(&pc);
 		pm_container_addrs(prev, env->ifname, &addrs);
-		if (pm_entries(&pc, &addrs, &v, &n) < 0)
-			return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+		if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
+			return -1;
 		if (pc.snat && addrs.a[0].ip.family && route_localnet(&addrs.a[0].ip, err) < 0)
 			return -1;
-		target(env, conf, &pc, v, n, &t);
 		if (pm_nft_add(&t, err) < 0)
 			return -1;
-		flush_udp(v, n);
+		flush_udp(v, t.n);
 	}
 	/* pass the previous result on */
 	*result = steal_pointer(&prev);
@@ -135,7 +140,6 @@ int pm_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	cleanup_free struct pm_entry *v = NULL;
 	struct pm_addrs addrs;
 	struct pm_target t;
-	size_t n = 0;
 	bool unknown;
 
 	if (load(conf, "failed to parse config", &pc, &prev, err) < 0)
@@ -151,9 +155,8 @@ int pm_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		addrs.a[0].ip.family = AF_INET;
 		addrs.a[1].ip.family = AF_INET6;
 	}
-	if (pm_entries(&pc, &addrs, &v, &n) < 0)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
-	target(env, conf, &pc, v, n, &t);
+	if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
+		return -1;
 	t.addr_unknown = unknown;
 	return pm_nft_del(&t, err);
 }
@@ -165,7 +168,6 @@ int pm_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct 
 	cleanup_free struct pm_entry *v = NULL;
 	struct pm_addrs addrs;
 	struct pm_target t;
-	size_t n = 0;
 
 	if (load(conf, NULL, &pc, &prev, err) < 0)
 		return -1;
@@ -174,9 +176,8 @@ int pm_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct 
 	if (pc.n_maps == 0)
 		return 0;
 	pm_container_addrs(prev, env->ifname, &addrs);
-	if (pm_entries(&pc, &addrs, &v, &n) < 0)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
-	target(env, conf, &pc, v, n, &t);
+	if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
+		return -1;
 	return pm_nft_check(&t, err);
 }
 

@@ -4,8 +4,8 @@
  * the reference's two notations. Its iptables backend appends them to
  * iptables options ("-s", "10.0.0.0/8"), its nftables backend to an
  * nftables rule ("ip", "saddr", "10.0.0.0/8"); a first token starting with
- * '-' (or "!" then such a token) means iptables, as there. We serve both from nftables, so we accept
- * what both can say and nftables can express per packet:
+ * '-' (or "!" then such a token) means iptables, as there. We serve both from nftables, so we
+ * accept what both can say and nftables can express per packet:
  *
  *   iptables:  [!] -s|--source|--src ADDR[/LEN]   [!] -d|--destination|--dst ADDR[/LEN]
  *              [!] -i|--in-interface NAME (NAME+ : prefix)
@@ -252,8 +252,8 @@ int pm_conds_parse(const cJSON *arr, int family, const char *what, struct pm_con
 	if (rc == 0 && t.n) {
 		/* the reference decides by the first character ('-': iptables);
 		 * "! -s ..." is iptables too (1.1.1 passed it to iptables) */
-		out->nft_style = !(t.v[0][0] == '-' ||
-				   (!strcmp(t.v[0], "!") && t.n > 1 && t.v[1][0] == '-'));
+		out->nft_style =
+		    !(t.v[0][0] == '-' || (!strcmp(t.v[0], "!") && t.n > 1 && t.v[1][0] == '-'));
 		rc = out->nft_style ? parse_nftables(&t, family, what, out, err)
 				    : parse_iptables(&t, family, what, out, err);
 	}

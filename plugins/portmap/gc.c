@@ -19,51 +19,50 @@
 
 #define ATTEMPTS 4
 
-struct set {
-	char name[PM_NAME_MAX];
-	struct nft_elem *v;
-	size_t n;
-};
-
-struct sets {
-	struct set *v;
-	size_t n, cap;
-	struct cni_error *err;
-};
-
-static void sets_free(struct sets *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].v);
-	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
-}
-
-static int set_cb(const char *name, void *data)
-{
-	struct sets *s = data;
-
-	if (strlen(name) >= PM_NAME_MAX)
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct set *nv = realloc(s->v, cap * sizeof(*nv));
-		if (!nv)
-			return nft_oom(s->err);
-		s->v = nv;
-		s->cap = cap;
-	}
-	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
-	strcpy(s->v[s->n++].name, name);
-	return 0;
-}
-
 static bool keep_all(const struct nft_elem *e, void *data)
 {
 	(void)e;
 	(void)data;
 	return true;
+}
+
+struct set {
+	const char *name;
+	struct nft_elem *v;
+	size_t n;
+};
+
+struct sets {
+	char (*names)[NFT_SET_NAME_MAX];
+	struct set *v;
+	size_t n;
+};
+
+static void sets_free(struct sets *s)
+{
+	for (size_t i = 0; s->v && i < s->n; i++)
+		free(s->v[i].v);
+	free(s->v);
+	free(s->names);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Every set of the table with all its elements. 0, -EINTR or -1. */
+static int sets_dump(struct nft_sock *sk, struct sets *s, struct cni_error *err)
+{
+	int rc = nft_collect_sets(sk, NFPROTO_INET, PM_TABLE, NULL, &s->names, &s->n, err);
+
+	if (rc < 0)
+		return rc;
+	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
+	if (!s->v)
+		return nft_oom(err);
+	for (size_t i = 0; rc == 0 && i < s->n; i++) {
+		s->v[i].name = s->names[i];
+		rc = nft_collect_elems(sk, NFPROTO_INET, PM_TABLE, s->names[i], keep_all, NULL,
+				       &s->v[i].v, &s->v[i].n, err);
+	}
+	return rc;
 }
 
 static bool stale(const struct nft_elem *e, void *owners)
@@ -82,14 +81,9 @@ static const struct set *find(const struct sets *s, const char *name)
 static int gc_once(struct nft_sock *sk, struct nft_owners *o, int *kerr, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	struct sets s = {NULL, 0, 0, err};
-	int rc = nft_dump_sets(sk, NFPROTO_INET, PM_TABLE, set_cb, &s, err);
+	struct sets s = {0};
+	int rc = sets_dump(sk, &s, err);
 
-	if (rc == -ENOENT)
-		rc = 0; /* no table: nothing to collect */
-	for (size_t i = 0; rc == 0 && i < s.n; i++)
-		rc = nft_collect_elems(sk, NFPROTO_INET, PM_TABLE, s.v[i].name, keep_all, NULL,
-				       &s.v[i].v, &s.v[i].n, err);
 	nft_msgs_init(&m, sk, true);
 	for (size_t i = 0; rc == 0 && i < s.n; i++) {
 		const struct set *st = &s.v[i];

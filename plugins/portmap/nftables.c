@@ -493,57 +493,13 @@ dump_failed:
 	return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
 }
 
-struct names {
-	char (*v)[PM_NAME_MAX];
-	size_t n, cap;
-	struct cni_error *err;
-};
-
-static int masq_set_cb(const char *name, void *data)
-{
-	struct names *c = data;
-
-	if ((strncmp(name, "hairpin", 7) != 0 && strcmp(name, PM_LOCALHOST_SET) != 0) ||
-	    strlen(name) >= PM_NAME_MAX)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		void *nv = realloc(c->v, cap * sizeof(*c->v));
-		if (!nv)
-			return nft_oom(c->err);
-		c->v = nv;
-		c->cap = cap;
-	}
-	strcpy(c->v[c->n++], name);
-	return 0;
-}
-
-static bool elem_owned(const struct nft_elem *e, void *owner)
-{
-	return !strcmp(e->owner, owner);
-}
-
 /* No address known (DEL without prevResult): find this owner's hairpin and
  * localhost elements by dumping those sets. */
 static int del_by_owner(struct nft_sock *s, struct plan *p, struct nft_msgs *m,
 			struct cni_error *err)
 {
-	struct names sets = {NULL, 0, 0, err};
-	int rc = nft_dump_sets(s, NFPROTO_INET, PM_TABLE, masq_set_cb, &sets, err);
-
-	if (rc == -ENOENT)
-		rc = 0;
-	for (size_t i = 0; rc == 0 && i < sets.n; i++) {
-		cleanup_free struct nft_elem *v = NULL;
-		size_t n = 0;
-		rc = nft_collect_elems(s, NFPROTO_INET, PM_TABLE, sets.v[i], elem_owned, p->owner,
-				       &v, &n, err);
-		if (rc == 0 &&
-		    nft_put_del_collected(m, NFPROTO_INET, PM_TABLE, sets.v[i], v, n) < 0)
-			rc = nft_oom(err);
-	}
-	free(sets.v);
-	return rc;
+	static const char *const prefixes[] = {"hairpin", PM_LOCALHOST_SET, NULL};
+	return nft_put_del_picked(s, m, NFPROTO_INET, PM_TABLE, prefixes, owned_by, p->owner, err);
 }
 
 int pm_nft_del(const struct pm_target *t, struct cni_error *err)

@@ -180,8 +180,20 @@ gc_conf() {
 	CID=$a NSP=$a_nsp pm_ok DEL "$(PREV=$RES pm_conf "$PM2")"
 }
 
+# in_parallel CMD: portmap CMD for every ${cids[i]} with ${confs[i]} at once
+in_parallel() {
+	local i pids=()
+	for i in "${!cids[@]}"; do
+		printf '%s' "${confs[$i]}" | ip netns exec "$HOSTNS" env -i PATH="$PATH" \
+			CNI_COMMAND="$1" CNI_CONTAINERID="${cids[$i]}" CNI_NETNS=/x CNI_IFNAME=eth0 \
+			CNI_PATH="$CNI_TEST_BIN" "$CNI_TEST_BIN/portmap" >"$D/$1$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do wait "${pids[$i]}" || fail "$1 $i: $(cat "$D/$1$i.out")"; done
+}
+
 @test "portmap: parallel ADDs and DELs of many containers converge, one rule per map" {
-	local i pids=() cids=() confs=()
+	local i cids=() confs=()
 	for i in 1 2 3 4 5 6; do
 		new_ctr "p$i"
 		cids+=("$CID")
@@ -192,14 +204,7 @@ gc_conf() {
 			confs+=("$(pm_conf "[{\"hostPort\":$((9000 + i)),\"containerPort\":80,\"protocol\":\"tcp\"}]")")
 		fi
 	done
-	for i in 0 1 2 3 4 5; do
-		printf '%s' "${confs[$i]}" | ip netns exec "$HOSTNS" env -i PATH="$PATH" \
-			CNI_COMMAND=ADD CNI_CONTAINERID="${cids[$i]}" CNI_NETNS=/x CNI_IFNAME=eth0 \
-			CNI_PATH="$CNI_TEST_BIN" \
-			"$CNI_TEST_BIN/portmap" >"$D/add$i.out" 2>&1 &
-		pids+=($!)
-	done
-	for i in 0 1 2 3 4 5; do wait "${pids[$i]}" || fail "ADD $i: $(cat "$D/add$i.out")"; done
+	in_parallel ADD
 	for i in 0 1 2 3 4 5; do
 		CID=${cids[$i]} pm_ok CHECK "${confs[$i]}"
 	done
@@ -208,15 +213,7 @@ gc_conf() {
 	[ "$(grep -c 'jump hostports' <<<"$output")" = 2 ] || fail "$output"
 	[ "$(grep -c 'map @dnat4$' <<<"$output")" = 1 ] || fail "$output"
 	[ "$(grep -c '@hairpin4-24 masquerade' <<<"$output")" = 1 ] || fail "$output"
-	pids=()
-	for i in 0 1 2 3 4 5; do
-		printf '%s' "${confs[$i]}" | ip netns exec "$HOSTNS" env -i PATH="$PATH" \
-			CNI_COMMAND=DEL CNI_CONTAINERID="${cids[$i]}" CNI_NETNS=/x CNI_IFNAME=eth0 \
-			CNI_PATH="$CNI_TEST_BIN" \
-			"$CNI_TEST_BIN/portmap" >"$D/del$i.out" 2>&1 &
-		pids+=($!)
-	done
-	for i in 0 1 2 3 4 5; do wait "${pids[$i]}" || fail "DEL $i: $(cat "$D/del$i.out")"; done
+	in_parallel DEL
 	run pm_table
 	refute_output --partial "comment"
 }
