@@ -52,15 +52,17 @@ static int target(const struct cni_env *env, const struct cni_conf *conf, const 
 }
 
 /* As the reference: with snat, route_localnet on the interface towards
- * the container, so that 127.0.0.1 may be routed to it (by netlink: no
- * /proc/sys lookup, whose cost grows with the number of netns). */
-static int route_localnet(const struct ip_addr *caddr, struct cni_error *err)
+ * the container, so that 127.0.0.1 may be routed to it. By netlink (no
+ * /proc/sys lookup, whose cost grows with the number of netns), before the
+ * mappings: *changed_if gets the interface this call turned it on for (0:
+ * none), for the undo if they fail. */
+static int route_localnet(struct nl_sock *nl, const struct ip_addr *caddr, int *changed_if,
+			  struct cni_error *err)
 {
-	cleanup_nl struct nl_sock *nl = NULL;
+	struct nl_link link;
 	int oif = 0;
 
-	if (nl_open(&nl, err) < 0)
-		return -1;
+	*changed_if = 0;
 	if (nl_route_get(nl, caddr, &oif, err) < 0) {
 		/* no route: the reference skips it too */
 		cni_error_clear(err);
@@ -68,8 +70,13 @@ static int route_localnet(const struct ip_addr *caddr, struct cni_error *err)
 	}
 	if (oif <= 0)
 		return 0;
-	if (nl_link_set_ipv4_conf(nl, oif, NULL, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
+	if (nl_link_get(nl, NULL, oif, &link, err) < 0)
 		return cni_error_wrap(err, "unable to enable route_localnet");
+	if (link.ipv4_route_localnet == 1)
+		return 0;
+	if (nl_link_set_ipv4_conf(nl, oif, link.name, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
+		return cni_error_wrap(err, "unable to enable route_localnet");
+	*changed_if = oif;
 	return 0;
 }
 
@@ -106,6 +113,7 @@ static void note_backend(const struct pm_conf *pc)
 int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err)
 {
+	cleanup_free char *out = NULL;
 	cleanup_pm_conf struct pm_conf pc = {0};
 	cleanup_result struct cni_result *prev = NULL;
 	cleanup_free struct pm_entry *v = NULL;
@@ -117,15 +125,30 @@ int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 	if (!prev)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "must be called as chained plugin");
+	/* the result must print in the config's version: know before any change */
+	if (!(out = cni_result_print(prev, conf->cni_version, err)))
+		return -1;
 	if (pc.n_maps) {
+		cleanup_nl struct nl_sock *nl = NULL;
+		int changed = 0;
+
 		note_backend(&pc);
 		pm_container_addrs(prev, env->ifname, &addrs);
 		if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
 			return -1;
-		if (pc.snat && addrs.a[0].ip.family && route_localnet(&addrs.a[0].ip, err) < 0)
+		if (pc.snat && addrs.a[0].ip.family &&
+		    (nl_open(&nl, err) < 0 ||
+		     route_localnet(nl, &addrs.a[0].ip, &changed, err) < 0))
 			return -1;
-		if (pm_nft_add(&t, err) < 0)
+		if (pm_nft_add(&t, err) < 0) {
+			/* one batch: nothing of it is left; undo route_localnet too */
+			cleanup_error struct cni_error e2 = CNI_ERROR_INIT;
+			if (changed &&
+			    nl_link_set_ipv4_conf(nl, changed, NULL, IPV4_DEVCONF_ROUTE_LOCALNET, 0,
+						  &e2) < 0)
+				fprintf(stderr, "portmap: route_localnet stays on: %s\n", e2.msg);
 			return -1;
+		}
 		flush_udp(v, t.n);
 	}
 	/* pass the previous result on */

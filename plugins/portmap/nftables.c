@@ -165,7 +165,8 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 		snprintf(it->w.owner, sizeof(it->w.owner), "%s", p->owner);
 		it->qd = add_query(p, NFT_Q_ELEM, p->obj[it->dnat].name, &it->d);
 		it->qw = add_query(p, NFT_Q_ELEM, p->obj[it->wait].name, &it->w);
-		if (!t->snat || t->addr_unknown)
+		/* DEL looks for them whatever snat says now */
+		if ((!t->snat && !with_legacy) || t->addr_unknown)
 			continue;
 		it->hp = get_obj(p, OBJ_HAIRPIN, pm_hairpin_set_name(e->family, prefix, name),
 				 e->family, false, prefix, NULL);

@@ -314,10 +314,23 @@ PM8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
 	# a foreign object where our map goes: the batch is refused as a whole
 	ip netns exec "$HOSTNS" nft add table inet cni_c_portmap
 	ip netns exec "$HOSTNS" nft add map inet cni_c_portmap dnat4 '{ type ipv4_addr : ipv4_addr; }'
+	[ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" = 0 ]
 	pm_run ADD "$(pm_conf "$PM8080")"
 	assert_cni_error 102
 	run pm_owned "$NET/$CID/eth0"
 	assert_output ""
 	run pm_table
 	refute_output --partial "chain hostports"
+	# route_localnet, turned on for this ADD, is off again
+	[ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" = 0 ]
+}
+
+@test "portmap: a prevResult the config's version cannot express fails before any change" {
+	new_ctr a
+	# two IPv4 addresses have no 0.2.0 form
+	local prev
+	prev=$(jq -c '.ips += [{address: "10.77.0.99/24", interface: 2}]' <<<"$RES")
+	pm_run ADD "$(PREV=$prev CNIVER=0.2.0 pm_conf "$PM8080")"
+	assert_cni_error 7
+	[ -z "$(pm_table)" ]
 }

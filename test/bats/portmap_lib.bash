@@ -84,7 +84,7 @@ new_ctr() {
 	# soon as one answer arrives)
 	ip netns exec "$NS" ping -4 -c1 -w10 "$GW4" >/dev/null || fail "no IPv4 to the gateway"
 	[ -z "$IP6" ] || ip netns exec "$NS" ping -6 -c1 -w10 "$GW6" >/dev/null ||
-		fail "no IPv6 to the gateway"
+		fail "no IPv6 to the gateway: $(ip -n "$NS" -6 addr; ip -n "$NS" -6 neigh; ip -n "$HOSTNS" -6 addr; ip -n "$HOSTNS" -6 neigh; ip -n "$HOSTNS" link; ip netns exec "$HOSTNS" sysctl -a 2>/dev/null | grep -e forwarding -e disable_ipv6)"
 }
 
 # pm_conf MAPPINGS_JSON [JQ_FILTER]: a portmap config for the container
