@@ -116,6 +116,7 @@ test:
 	$(MAKE) test-unit test-bats
 
 test-unit: all $(UNIT_BINS)
+	@bash scripts/check-layout.sh
 	@bash scripts/run-unit.sh $(UNIT_BINS)
 
 test-bats: all

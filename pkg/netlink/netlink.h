@@ -175,7 +175,6 @@ struct nl_route {
 
 /* RTM_NEWROUTE with NLM_F_CREATE (an identical route: -EEXIST). */
 int nl_route_add(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
-int nl_route_del(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
 /* The interface the route to dst goes out of (RTM_GETROUTE, as `ip route
  * get`); *oif 0 when the answer names none. -ENETUNREACH... with err. */
 int nl_route_get(struct nl_sock *nl, const struct ip_addr *dst, int *oif, struct cni_error *err);

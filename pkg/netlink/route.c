@@ -74,19 +74,6 @@ int nl_route_add(struct nl_sock *nl, const struct nl_route *r, struct cni_error 
 	return 0;
 }
 
-int nl_route_del(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err)
-{
-	char buf[NL_REQ_SIZE], d[128];
-	int ret;
-
-	ret = nl_talk(nl, route_msg(buf, RTM_DELROUTE, 0, r), NULL, NULL);
-	if (ret < 0) {
-		route_desc(r, d, sizeof(d));
-		return nl_fail(nl, err, ret, "failed to delete route %s", d);
-	}
-	return 0;
-}
-
 struct route_list {
 	int table, oif;
 	struct nl_route *v;

@@ -166,7 +166,7 @@ static int collect_rule_cb(struct nftnl_rule *r, void *data)
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		uint64_t *nv = realloc(c->v, cap * sizeof(*nv));
 		if (!nv)
-			return nft_oom(c->err);
+			return cni_error_oom(c->err);
 		c->v = nv;
 		c->cap = cap;
 	}
@@ -210,7 +210,7 @@ static int collect_set_cb(const char *name, void *data)
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		void *nv = realloc(c->v, cap * sizeof(*c->v));
 		if (!nv)
-			return nft_oom(c->err);
+			return cni_error_oom(c->err);
 		c->v = nv;
 		c->cap = cap;
 	}
@@ -248,7 +248,7 @@ int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, 
 		size_t n = 0;
 		rc = nft_collect_elems(s, family, table, sets[i], pick, data, &v, &n, err);
 		if (rc == 0 && nft_put_del_collected(m, family, table, sets[i], v, n) < 0)
-			rc = nft_oom(err);
+			rc = cni_error_oom(err);
 	}
 	free(sets);
 	return rc;

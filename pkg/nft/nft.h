@@ -41,16 +41,17 @@ char *nft_owner_format(const char *network, const char *cid, const char *ifname,
 /* Does owner belong to network (its first field)? */
 bool nft_owner_in_network(const char *owner, const char *network);
 
-/* The owners of a network's valid attachments (CNI GC), sorted. */
-struct cni_attachment;
+/* The owners of a network's valid attachments (CNI GC): init with room
+ * for cap, add each (containerID, ifname), sort, then ask. */
 struct nft_owners {
 	const char *network;
 	char **v;
-	size_t n;
+	size_t n, cap;
 	char *pool;
 };
-int nft_owners_init(struct nft_owners *o, const char *network, const struct cni_attachment *valid,
-		    size_t n, struct cni_error *err);
+int nft_owners_init(struct nft_owners *o, const char *network, size_t cap, struct cni_error *err);
+void nft_owners_add(struct nft_owners *o, const char *cid, const char *ifname);
+void nft_owners_sort(struct nft_owners *o);
 /* Is owner the network's and not a valid attachment's? */
 bool nft_owners_stale(const struct nft_owners *o, const char *owner);
 void nft_owners_free(struct nft_owners *o);
@@ -111,6 +112,16 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 /* Send a batch (closing it); 0 when committed, else -1 with err naming
  * the first message the kernel refused (errno in *kerrno if not NULL). */
 int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err);
+
+/* One try of a look-then-change exchange (GETs or dumps, then a batch);
+ * *kerr gets the errno of a refused batch. */
+typedef int (*nft_try_fn)(struct nft_sock *s, void *data, int *kerr, struct cni_error *err);
+#define NFT_ATTEMPTS 3
+/* Run try up to NFT_ATTEMPTS times, again only while the refusal's errno
+ * is one of again[] (0-terminated): a parallel writer changed what the try
+ * looked at. 0, or -1 with the last try's error. */
+int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
+	      struct cni_error *err);
 
 /* Dump: one request of type with NLM_F_DUMP, payload built by build();
  * returns 0, -ENOENT when the table/set/chain is absent, -EINTR when the
@@ -325,9 +336,6 @@ bool nft_rule_jumps_to(struct nftnl_rule *r, const char *chain);
 int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		      bool (*pick)(struct nftnl_rule *r, void *data), void *data, uint64_t **out,
 		      size_t *n, struct cni_error *err);
-
-/* Report ENOMEM from building messages. */
-int nft_oom(struct cni_error *err);
 
 /* Parse a rule's comment (NFTNL_UDATA_RULE_COMMENT) into buf ("" none). */
 void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size);

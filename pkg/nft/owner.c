@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni/cni.h"
 #include "util/sha512.h"
 
 char *nft_owner_format(const char *network, const char *cid, const char *ifname, char *buf)
@@ -38,26 +37,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int nft_owners_init(struct nft_owners *o, const char *network, const struct cni_attachment *valid,
-		    size_t n, struct cni_error *err)
+int nft_owners_init(struct nft_owners *o, const char *network, size_t cap, struct cni_error *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->network = network;
-	o->v = calloc(n ? n : 1, sizeof(char *));
-	o->pool = malloc((n ? n : 1) * (NFT_OWNER_MAX + 1));
+	o->cap = cap;
+	o->v = calloc(cap ? cap : 1, sizeof(char *));
+	o->pool = malloc((cap ? cap : 1) * (NFT_OWNER_MAX + 1));
 	if (!o->v || !o->pool) {
 		nft_owners_free(o);
-		return nft_oom(err);
+		return cni_error_oom(err);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!valid[i].container_id || !valid[i].ifname)
-			continue;
-		o->v[o->n] = o->pool + o->n * (NFT_OWNER_MAX + 1);
-		nft_owner_format(network, valid[i].container_id, valid[i].ifname, o->v[o->n]);
-		o->n++;
-	}
-	qsort(o->v, o->n, sizeof(char *), cmp_str);
 	return 0;
+}
+
+void nft_owners_add(struct nft_owners *o, const char *cid, const char *ifname)
+{
+	if (!cid || !ifname || o->n == o->cap)
+		return;
+	o->v[o->n] = o->pool + o->n * (NFT_OWNER_MAX + 1);
+	nft_owner_format(o->network, cid, ifname, o->v[o->n]);
+	o->n++;
+}
+
+void nft_owners_sort(struct nft_owners *o)
+{
+	qsort(o->v, o->n, sizeof(char *), cmp_str);
 }
 
 bool nft_owners_stale(const struct nft_owners *o, const char *owner)

@@ -45,7 +45,7 @@ int nft_query_run(struct nft_sock *s, struct nft_query *q, size_t n, struct cni_
 
 	nft_msgs_init(&m, s, false);
 	if (!res)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		q[i].found = false;
 		switch (q[i].kind) {
@@ -62,7 +62,7 @@ int nft_query_run(struct nft_sock *s, struct nft_query *q, size_t n, struct cni_
 		}
 	}
 	if (rc < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (nft_msgs_request(s, &m, got_msg, &a, res, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {

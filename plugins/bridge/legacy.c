@@ -31,7 +31,6 @@
 
 #define REF_NFT_TABLE "cni_plugins_masquerade"
 #define REF_NFT_CHAIN "masq_checks"
-#define ATTEMPTS 3
 
 struct match {
 	const char *jump_to;		    /* iptables: rules jumping here */
@@ -52,60 +51,63 @@ static bool rule_comment(struct nftnl_rule *r, void *data)
 	return comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname);
 }
 
-static int legacy_once(struct nft_sock *s, const char *network, const char *cid, const char *ifname,
-		       const char *chain, int *kerr, struct cni_error *err)
+/* Queue the deletion of the rules of family/table/chain that pick() selects. */
+static int del_rules(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		     const char *chain, bool (*pick)(struct nftnl_rule *r, void *data),
+		     struct match *h, const char *what, struct cni_error *err)
 {
+	cleanup_free uint64_t *v = NULL;
+	size_t n = 0;
+	int rc = nft_collect_rules(s, family, table, chain, pick, h, &v, &n, err);
+
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
+			rc = cni_error_oom(err);
+	return rc;
+}
+
+struct legacy_req {
+	const char *network, *cid, *ifname, *chain;
+};
+
+static int legacy_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	const struct legacy_req *lq = data;
+	const char *network = lq->network, *cid = lq->cid, *ifname = lq->ifname, *chain = lq->chain;
 	static const uint16_t ipt_fams[2] = {NFPROTO_IPV4, NFPROTO_IPV6};
-	cleanup_nft_msgs struct nft_msgs q = {0};
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	int res[3];
+	struct nft_query q[3] = {
+	    {.kind = NFT_Q_CHAIN, .family = NFPROTO_IPV4, .table = "nat", .name = chain},
+	    {.kind = NFT_Q_CHAIN, .family = NFPROTO_IPV6, .table = "nat", .name = chain},
+	    {.kind = NFT_Q_CHAIN,
+	     .family = NFPROTO_INET,
+	     .table = REF_NFT_TABLE,
+	     .name = REF_NFT_CHAIN},
+	};
 	int rc;
 
 	/* which of ip nat CNI-x, ip6 nat CNI-x, inet cni_plugins_masquerade
 	 * masq_checks exist? */
-	nft_msgs_init(&q, s, false);
-	if (nft_put_get_chain(&q, NFPROTO_IPV4, "nat", chain) < 0 ||
-	    nft_put_get_chain(&q, NFPROTO_IPV6, "nat", chain) < 0 ||
-	    nft_put_get_chain(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
-		return nft_oom(err);
-	if (nft_msgs_request(s, &q, NULL, NULL, res, err) < 0)
+	if (nft_query_run(s, q, 3, err) < 0)
 		return -1;
-	for (int i = 0; i < 3; i++)
-		if (res[i] < 0 && res[i] != -ENOENT)
-			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i],
-						   "nftables: cannot %s", q.what[i]);
 
 	nft_msgs_init(&m, s, true);
 	for (int i = 0; i < 2; i++) {
 		struct match h = {.jump_to = chain};
-		uint64_t *v = NULL;
-		size_t n = 0;
-		if (res[i] < 0)
+		if (!q[i].found)
 			continue; /* no chain, so no rule can jump to it */
-		rc = nft_collect_rules(s, ipt_fams[i], "nat", "POSTROUTING", rule_jumps, &h, &v, &n,
-				       err);
-		for (size_t k = 0; rc == 0 && k < n; k++)
-			if (nft_put_del_rule(&m, ipt_fams[i], "nat", "POSTROUTING", v[k], chain) <
-			    0)
-				rc = nft_oom(err);
-		free(v);
+		rc =
+		    del_rules(s, &m, ipt_fams[i], "nat", "POSTROUTING", rule_jumps, &h, chain, err);
 		if (rc < 0)
 			goto dump_failed;
 		if (nft_put_flush_chain(&m, ipt_fams[i], "nat", chain) < 0 ||
 		    nft_put_del_chain(&m, ipt_fams[i], "nat", chain) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
-	if (res[2] == 0) {
+	if (q[2].found) {
 		struct match h = {.network = network, .cid = cid, .ifname = ifname};
-		uint64_t *v = NULL;
-		size_t n = 0;
-		rc = nft_collect_rules(s, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment,
-				       &h, &v, &n, err);
-		for (size_t k = 0; rc == 0 && k < n; k++)
-			if (nft_put_del_rule(&m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, v[k],
-					     "reference masquerade") < 0)
-				rc = nft_oom(err);
-		free(v);
+		rc = del_rules(s, &m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment, &h,
+			       "reference masquerade", err);
 		if (rc < 0)
 			goto dump_failed;
 	}
@@ -124,23 +126,19 @@ int nft_legacy_masq_del(const char *network, const char *container_id, const cha
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char chain[29];
-	int kerr = 0;
+	struct legacy_req lq;
 
 	if (!network || !container_id || !container_id[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "legacy masquerade: missing owner");
 	if (!ifname)
 		ifname = "";
 	nft_legacy_chain_name(network, container_id, chain);
+	lq = (struct legacy_req){network, container_id, ifname, chain};
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (legacy_once(&s, network, container_id, ifname, chain, &kerr, err) == 0)
-			return 0;
-		/* ENOENT: a parallel DEL removed it first; EBUSY: a rule
-		 * jumping there appeared after our dump */
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR && kerr != EBUSY))
-			return cni_error_wrap(err, "removing the reference's masquerade (%s)",
-					      chain);
-		cni_error_clear(err);
-	}
+	/* ENOENT: a parallel DEL removed it first; EBUSY: a rule jumping
+	 * there appeared after our dump */
+	if (nft_retry(&s, legacy_once, &lq, (const int[]){ENOENT, EINTR, EBUSY, 0}, err) < 0)
+		return cni_error_wrap(err, "removing the reference's masquerade (%s)", chain);
+	return 0;
 }

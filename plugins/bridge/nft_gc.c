@@ -18,14 +18,12 @@
 
 #include "util/cleanup.h"
 
-#define ATTEMPTS 3
-
-static bool stale(const struct nft_elem *e, void *data)
+static bool stale(const struct nft_elem *e, void *owners)
 {
-	return nft_owners_stale(data, e->owner);
+	return nft_owners_stale(owners, e->owner);
 }
 
-static int gc_once(struct nft_sock *s, struct nft_owners *g, int *kerr, struct cni_error *err)
+static int gc_once(struct nft_sock *s, void *g, int *kerr, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	int rc;
@@ -47,17 +45,17 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_nft_owners struct nft_owners g = {0};
-	int kerr = 0;
 
 	if (!network || !network[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "nftables gc: no network");
-	if (nft_owners_init(&g, network, valid, n, err) < 0 || nft_sock_open(&s, err) < 0)
+	if (nft_owners_init(&g, network, n, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (gc_once(&s, &g, &kerr, err) == 0)
-			return 0;
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR))
-			return cni_error_wrap(err, "nftables gc of network %s", network);
-		cni_error_clear(err);
-	}
+	for (size_t i = 0; i < n; i++)
+		nft_owners_add(&g, valid[i].container_id, valid[i].ifname);
+	nft_owners_sort(&g);
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	if (nft_retry(&s, gc_once, &g, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+		return cni_error_wrap(err, "nftables gc of network %s", network);
+	return 0;
 }

@@ -64,7 +64,7 @@ static int lo_result(const struct cni_env *env, const struct nl_addr *v, size_t 
 	char s[IP_ADDR_STRLEN];
 
 	if (!r || cni_result_add_interface(r, LO, "00:00:00:00:00:00", env->netns) < 0)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+		return cni_error_oom(err);
 	/* the reference checks every IPv4 address, then every IPv6 one */
 	for (int pass = 0; pass < 2; pass++) {
 		int family = pass ? AF_INET6 : AF_INET;
@@ -83,8 +83,7 @@ static int lo_result(const struct cni_env *env, const struct nl_addr *v, size_t 
 				continue;
 			*have = true;
 			if (cni_result_add_ip(r, &ip) < 0)
-				return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM,
-							   "out of memory");
+				return cni_error_oom(err);
 		}
 	}
 	*out = steal_pointer(&r);

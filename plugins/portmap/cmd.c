@@ -38,7 +38,7 @@ static int target(const struct cni_env *env, const struct cni_conf *conf, const 
 	size_t n = 0;
 
 	if (pm_entries(pc, addrs, v, &n) < 0)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
+		return cni_error_oom(err);
 	memset(t, 0, sizeof(*t));
 	t->network = conf->name ? conf->name : "";
 	t->container_id = env->container_id;

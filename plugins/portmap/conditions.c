@@ -51,7 +51,7 @@ static int tokenize(const cJSON *arr, const char *what, struct toks *t, struct c
 	}
 	t->buf = malloc(len);
 	if (!t->buf)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "%s", what);
+		return cni_error_oom(err);
 	p = t->buf;
 	cJSON_ArrayForEach(it, arr)
 	{

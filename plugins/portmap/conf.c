@@ -112,7 +112,7 @@ static int parse_mappings(const cJSON *root, struct pm_conf *c, struct cni_error
 		return 0;
 	c->maps = calloc(c->n_maps, sizeof(*c->maps));
 	if (!c->maps)
-		return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "portMappings");
+		return cni_error_oom(err);
 	cJSON_ArrayForEach(it, list)
 	{
 		if (parse_mapping(it, i, &c->maps[i], err) < 0)

@@ -17,8 +17,6 @@
 
 #include "util/cleanup.h"
 
-#define ATTEMPTS 4
-
 static bool keep_all(const struct nft_elem *e, void *data)
 {
 	(void)e;
@@ -56,7 +54,7 @@ static int sets_dump(struct nft_sock *sk, struct sets *s, struct cni_error *err)
 		return rc;
 	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
 	if (!s->v)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	for (size_t i = 0; rc == 0 && i < s->n; i++) {
 		s->v[i].name = s->names[i];
 		rc = nft_collect_elems(sk, NFPROTO_INET, PM_TABLE, s->names[i], keep_all, NULL,
@@ -78,7 +76,7 @@ static const struct set *find(const struct sets *s, const char *name)
 	return NULL;
 }
 
-static int gc_once(struct nft_sock *sk, struct nft_owners *o, int *kerr, struct cni_error *err)
+static int gc_once(struct nft_sock *sk, void *o, int *kerr, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	struct sets s = {0};
@@ -101,7 +99,7 @@ static int gc_once(struct nft_sock *sk, struct nft_owners *o, int *kerr, struct 
 					 st->name, &st->v[k], st->v[k].owner) < 0 ||
 			    (w && pm_put_promote(&m, st->name, w->name, w->v, w->n, &st->v[k],
 						 stale, o) < 0))
-				rc = nft_oom(err);
+				rc = cni_error_oom(err);
 		}
 	}
 	sets_free(&s);
@@ -119,15 +117,17 @@ int pm_nft_gc(const char *network, const struct cni_attachment *valid, size_t n,
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_nft_owners struct nft_owners o = {0};
-	int kerr = 0;
 
-	if (nft_owners_init(&o, network, valid, n, err) < 0 || nft_sock_open(&s, err) < 0)
+	if (nft_owners_init(&o, network, n, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (gc_once(&s, &o, &kerr, err) == 0)
-			return 0;
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR && kerr != EEXIST))
-			return cni_error_wrap(err, "garbage collection of network %s", network);
-		cni_error_clear(err);
-	}
+	for (size_t i = 0; i < n; i++)
+		nft_owners_add(&o, valid[i].container_id, valid[i].ifname);
+	nft_owners_sort(&o);
+	if (nft_sock_open(&s, err) < 0)
+		return -1;
+	/* ENOENT: a parallel DEL removed something first; EEXIST: a
+	 * promotion raced with an ADD */
+	if (nft_retry(&s, gc_once, &o, (const int[]){ENOENT, EINTR, EEXIST, 0}, err) < 0)
+		return cni_error_wrap(err, "garbage collection of network %s", network);
+	return 0;
 }

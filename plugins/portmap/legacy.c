@@ -79,7 +79,7 @@ static int del_rules(struct nft_sock *s, struct nft_msgs *m, uint16_t family, co
 
 	for (size_t k = 0; rc == 0 && k < n; k++)
 		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
-			rc = nft_oom(err);
+			rc = cni_error_oom(err);
 	return rc;
 }
 
@@ -94,7 +94,7 @@ static int del_chain(struct nft_sock *s, struct nft_msgs *m, uint16_t family, co
 		return rc;
 	if (nft_put_flush_chain(m, family, "nat", chain) < 0 ||
 	    nft_put_del_chain(m, family, "nat", chain) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	return 0;
 }
 

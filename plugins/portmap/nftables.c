@@ -22,8 +22,6 @@
 
 #include "util/cleanup.h"
 
-#define ATTEMPTS 4 /* tries when racing with another writer */
-
 enum obj_kind { OBJ_DNAT, OBJ_WAIT, OBJ_HAIRPIN, OBJ_LOCALHOST };
 
 /* A map or set a call touches, and whether it exists. */
@@ -141,7 +139,7 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 	p->q = calloc(p->capq, sizeof(*p->q));
 	p->it = calloc(t->n ? t->n : 1, sizeof(*p->it));
 	if (!p->q || !p->it)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pm_entry *e = &t->entries[i];
@@ -296,8 +294,9 @@ static int put_owned(struct plan *p, struct nft_msgs *m, const char *set, const 
 	return put_elem(m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, set, e, desc);
 }
 
-static int add_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_error *err)
+static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	struct plan *p = data;
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	bool need_wait = false;
 	char desc[128];
@@ -310,9 +309,9 @@ static int add_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_er
 
 	nft_msgs_init(&m, s, true);
 	if (!p->q[p->q_base].found && pm_put_base(&m) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (put_objs(p, &m, need_wait) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	for (size_t i = 0; i < p->t->n; i++) {
 		struct item *it = &p->it[i];
 		const struct nft_query *qd = &p->q[it->qd], *qw = &p->q[it->qw];
@@ -326,10 +325,10 @@ static int add_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_er
 			else if ((qd->found &&
 				  put_elem(&m, NFT_MSG_DELSETELEM, 0, dn, &it->d, desc) < 0) ||
 				 put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, dn, &it->d, desc) < 0)
-				return nft_oom(err);
+				return cni_error_oom(err);
 			/* waiting no more */
 			if (qw->found && put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0)
-				return nft_oom(err);
+				return cni_error_oom(err);
 		} else if (!qw->found || !same_wait(&qw->elem, &it->w)) {
 			/* another container holds the host port: wait behind it */
 			fprintf(stderr,
@@ -338,14 +337,14 @@ static int add_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_er
 			if ((qw->found &&
 			     put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0) ||
 			    put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, wn, &it->w, desc) < 0)
-				return nft_oom(err);
+				return cni_error_oom(err);
 		}
 		if (it->want_hp &&
 		    put_owned(p, &m, p->obj[it->hp].name, &it->h, &p->q[it->qh], desc) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 		if (it->want_lo &&
 		    put_owned(p, &m, PM_LOCALHOST_SET, &it->l, &p->q[it->ql], desc) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	return nft_msgs_commit(s, &m, kerr, err);
 }
@@ -354,21 +353,16 @@ int pm_nft_add(const struct pm_target *t, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_plan struct plan p = {0};
-	int kerr = 0;
 
 	if (t->n == 0)
 		return 0;
 	if (plan_build(&p, t, false, err) < 0 || nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (add_once(&s, &p, &kerr, err) == 0)
-			return 0;
-		/* EEXIST: another writer added an element, map or the base
-		 * since our GETs; ENOENT: something went away since */
-		if (attempt == ATTEMPTS || (kerr != EEXIST && kerr != ENOENT))
-			return cni_error_wrap(err, "port mappings for %s", p.owner);
-		cni_error_clear(err);
-	}
+	/* EEXIST: another writer added an element, map or the base since
+	 * our GETs; ENOENT: something went away since */
+	if (nft_retry(&s, add_once, &p, (const int[]){EEXIST, ENOENT, 0}, err) < 0)
+		return cni_error_wrap(err, "port mappings for %s", p.owner);
+	return 0;
 }
 
 /* ---- DEL ---- */
@@ -436,8 +430,9 @@ static bool owned_by(const struct nft_elem *w, void *owner)
 static int del_by_owner(struct nft_sock *s, struct plan *p, struct nft_msgs *m,
 			struct cni_error *err);
 
-static int del_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_error *err)
+static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	struct plan *p = data;
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	char desc[128];
 	int rc;
@@ -455,25 +450,25 @@ static int del_once(struct nft_sock *s, struct plan *p, int *kerr, struct cni_er
 		entry_desc(it->e, desc, sizeof(desc));
 		if (qw->found && !strcmp(qw->elem.owner, p->owner) &&
 		    put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 		if (!qd->found || strcmp(qd->elem.owner, p->owner) != 0)
 			continue; /* absent, or another container's: not ours to remove */
 		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, dn, &it->d, desc) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 		if (waiting_of(s, p, it->wait, err) < 0)
 			goto dump_failed;
 		if (pm_put_promote(&m, dn, wn, p->obj[it->wait].waiting, p->obj[it->wait].n_waiting,
 				   &it->d, owned_by, p->owner) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	for (size_t i = 0; i < p->t->n; i++) {
 		struct item *it = &p->it[i];
 		if (found(p, it->qh) && !strcmp(p->q[it->qh].elem.owner, p->owner) &&
 		    put_elem(&m, NFT_MSG_DELSETELEM, 0, p->obj[it->hp].name, &it->h, "hairpin") < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 		if (found(p, it->ql) && !strcmp(p->q[it->ql].elem.owner, p->owner) &&
 		    put_elem(&m, NFT_MSG_DELSETELEM, 0, PM_LOCALHOST_SET, &it->l, "localhost") < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	if (p->t->addr_unknown && p->t->n && del_by_owner(s, p, &m, err) < 0)
 		goto dump_failed;
@@ -507,21 +502,15 @@ int pm_nft_del(const struct pm_target *t, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_plan struct plan p = {0};
-	int kerr = 0;
 
 	if (plan_build(&p, t, true, err) < 0 || nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (del_once(&s, &p, &kerr, err) == 0)
-			return 0;
-		/* ENOENT: removed since we looked (a parallel DEL or GC);
-		 * EEXIST: a promotion raced with an ADD; EBUSY: a rule jumping
-		 * to the reference's chain appeared after our dump */
-		if (attempt == ATTEMPTS ||
-		    (kerr != ENOENT && kerr != EINTR && kerr != EEXIST && kerr != EBUSY))
-			return cni_error_wrap(err, "removing port mappings of %s", p.owner);
-		cni_error_clear(err);
-	}
+	/* ENOENT: removed since we looked (a parallel DEL or GC); EEXIST: a
+	 * promotion raced with an ADD; EBUSY: a rule jumping to the
+	 * reference's chain appeared after our dump */
+	if (nft_retry(&s, del_once, &p, (const int[]){ENOENT, EINTR, EEXIST, EBUSY, 0}, err) < 0)
+		return cni_error_wrap(err, "removing port mappings of %s", p.owner);
+	return 0;
 }
 
 /* ---- CHECK ---- */
