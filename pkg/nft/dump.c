@@ -253,3 +253,18 @@ int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, 
 	free(sets);
 	return rc;
 }
+
+int nft_put_del_rules_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family,
+			     const char *table, const char *chain,
+			     bool (*pick)(struct nftnl_rule *r, void *data), void *data,
+			     const char *what, struct cni_error *err)
+{
+	cleanup_free uint64_t *v = NULL;
+	size_t n = 0;
+	int rc = nft_collect_rules(s, family, table, chain, pick, data, &v, &n, err);
+
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
+			rc = cni_error_oom(err);
+	return rc;
+}

@@ -336,6 +336,12 @@ bool nft_rule_jumps_to(struct nftnl_rule *r, const char *chain);
 int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		      bool (*pick)(struct nftnl_rule *r, void *data), void *data, uint64_t **out,
 		      size_t *n, struct cni_error *err);
+/* Queue the deletion of those rules (what names them in messages). As
+ * nft_collect_rules. */
+int nft_put_del_rules_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family,
+			     const char *table, const char *chain,
+			     bool (*pick)(struct nftnl_rule *r, void *data), void *data,
+			     const char *what, struct cni_error *err);
 
 /* Parse a rule's comment (NFTNL_UDATA_RULE_COMMENT) into buf ("" none). */
 void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size);

@@ -51,21 +51,6 @@ static bool rule_comment(struct nftnl_rule *r, void *data)
 	return comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname);
 }
 
-/* Queue the deletion of the rules of family/table/chain that pick() selects. */
-static int del_rules(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
-		     const char *chain, bool (*pick)(struct nftnl_rule *r, void *data),
-		     struct match *h, const char *what, struct cni_error *err)
-{
-	cleanup_free uint64_t *v = NULL;
-	size_t n = 0;
-	int rc = nft_collect_rules(s, family, table, chain, pick, h, &v, &n, err);
-
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
-			rc = cni_error_oom(err);
-	return rc;
-}
-
 struct legacy_req {
 	const char *network, *cid, *ifname, *chain;
 };
@@ -96,8 +81,8 @@ static int legacy_once(struct nft_sock *s, void *data, int *kerr, struct cni_err
 		struct match h = {.jump_to = chain};
 		if (!q[i].found)
 			continue; /* no chain, so no rule can jump to it */
-		rc =
-		    del_rules(s, &m, ipt_fams[i], "nat", "POSTROUTING", rule_jumps, &h, chain, err);
+		rc = nft_put_del_rules_picked(s, &m, ipt_fams[i], "nat", "POSTROUTING", rule_jumps,
+					      &h, chain, err);
 		if (rc < 0)
 			goto dump_failed;
 		if (nft_put_flush_chain(&m, ipt_fams[i], "nat", chain) < 0 ||
@@ -106,8 +91,8 @@ static int legacy_once(struct nft_sock *s, void *data, int *kerr, struct cni_err
 	}
 	if (q[2].found) {
 		struct match h = {.network = network, .cid = cid, .ifname = ifname};
-		rc = del_rules(s, &m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment, &h,
-			       "reference masquerade", err);
+		rc = nft_put_del_rules_picked(s, &m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN,
+					      rule_comment, &h, "reference masquerade", err);
 		if (rc < 0)
 			goto dump_failed;
 	}

@@ -68,27 +68,13 @@ static bool commented(struct nftnl_rule *r, void *cid)
 	return !strcmp(comment, cid);
 }
 
-/* Delete the rules of family/table/chain that pick() selects. */
-static int del_rules(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
-		     const char *chain, bool (*pick)(struct nftnl_rule *r, void *data), void *data,
-		     const char *what, struct cni_error *err)
-{
-	cleanup_free uint64_t *v = NULL;
-	size_t n = 0;
-	int rc = nft_collect_rules(s, family, table, chain, pick, data, &v, &n, err);
-
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
-			rc = cni_error_oom(err);
-	return rc;
-}
-
 /* A per-container chain of the iptables backend: the jumps to it from
  * parent, then the chain. */
 static int del_chain(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *parent,
 		     const char *chain, struct cni_error *err)
 {
-	int rc = del_rules(s, m, family, "nat", parent, jumps, (void *)chain, chain, err);
+	int rc =
+	    nft_put_del_rules_picked(s, m, family, "nat", parent, jumps, (void *)chain, chain, err);
 
 	if (rc < 0)
 		return rc;
@@ -110,8 +96,9 @@ int pm_legacy_put_del(struct nft_sock *s, struct nft_msgs *m, const struct pm_le
 			rc = del_chain(s, m, fams[f], "CNI-HOSTPORT-SNAT", l->sn, err);
 		for (int c = 0; c < 3 && rc == 0; c++)
 			if (l->q[4 + 3 * f + c].found)
-				rc = del_rules(s, m, fams[f], REF_NFT_TABLE, ref_nft_chains[c],
-					       commented, (void *)cid, "reference portmap", err);
+				rc = nft_put_del_rules_picked(
+				    s, m, fams[f], REF_NFT_TABLE, ref_nft_chains[c], commented,
+				    (void *)cid, "reference portmap", err);
 	}
 	return rc;
 }

@@ -319,7 +319,7 @@ lifecycle() {
 	run ip netns exec "$HOSTNS" ping -c1 -W2 "$ipa"
 	assert_success
 	# both veths on the one bridge
-	run bash -c "ip -n $HOSTNS -o link show master $BR | grep -c veth"
+	run bash -c "ip -n $HOSTNS -o link show master $BR 2>/dev/null | grep -c veth"
 	assert_output 2
 	CID=a-$TAG cni_ok del "$pa"
 	CID=b-$TAG cni_ok del "$pb"
@@ -345,7 +345,7 @@ lifecycle() {
 	assert_output ""
 	run bash -c "ls $IPAMDIR/$NET | grep -c '^$SUBNET\.'"
 	assert_output "$n"
-	run bash -c "ip -n $HOSTNS -o link show master $BR | grep -c veth"
+	run bash -c "ip -n $HOSTNS -o link show master $BR 2>/dev/null | grep -c veth"
 	assert_output "$n"
 	run ip netns exec "cnit-p1-$TAG" ping -c1 -W2 "$(jq -r '.ips[0].address' "$D/out.$n" | cut -d/ -f1)"
 	assert_success
