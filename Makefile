@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bridge + host-local CNI plugins in C.
-#   make            build bin/bridge and bin/host-local
+# bridge, host-local, portmap and loopback CNI plugins in C.
+#   make            build bin/bridge, bin/host-local, bin/portmap, bin/loopback
 #   make test       install what is missing, build, run every test
 #   make test-san   the same suite against an ASan+UBSan build
 #   make FAULT=1    the fault-injection build (build-fault/, bin-fault/; with
@@ -57,18 +57,22 @@ ifneq ($(FAULT),1)
 PKG_SRC    := $(filter-out pkg/util/fault.c,$(PKG_SRC))
 endif
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
+LO_SRC     := $(sort $(wildcard plugins/loopback/*.c))
+PM_SRC     := $(sort $(wildcard plugins/portmap/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard test/fuzz/fuzz_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
 BR_LIB_SRC := $(filter-out plugins/bridge/main.c,$(BRIDGE_SRC))
+PM_LIB_SRC := $(filter-out plugins/portmap/main.c,$(PM_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIBCNI     := $(BUILD)/libcni.a
 LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
+LIBPM      := $(BUILD)/libportmap.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 # A unit test may have calls into the code under test wrapped (ld --wrap):
 # it names them on a line "LDWRAP: name..." in its source or in a test/unit
@@ -92,8 +96,8 @@ BUILD_ID_H   := $(BUILD)/gen/build-id.h
 
 .PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install \
 	clean format fuzz fuzz-ci fuzz-build FORCE
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl \
-	$(BIN)/udp-seen $(REPLAY_BINS)
+all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) \
+	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(REPLAY_BINS)
 # just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
 plugins: deps $(BIN)/bridge $(BIN)/host-local
 
@@ -120,11 +124,20 @@ $(LIBHL): $(call obj,$(HL_LIB_SRC))
 $(LIBBR): $(call obj,$(BR_LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+$(LIBPM): $(call obj,$(PM_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
 
 $(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/portmap: $(call obj,plugins/portmap/main.c) $(LIBPM) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/loopback: $(call obj,$(LO_SRC)) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A tiny IPAM plugin for tests: answers from files named in its env.
@@ -148,7 +161,7 @@ $(BIN)/udp-seen: $(call obj,test/helpers/udp-seen.c)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBPM) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $(call ldwrap,$*) -o $@ $^ $(PKG_LIBS) -lcmocka
 
@@ -188,7 +201,7 @@ bench:
 
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
 
 # libFuzzer: clang, ASan+UBSan, every library object instrumented.
 FUZZ_SECONDS ?= 60

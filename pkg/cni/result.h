@@ -67,6 +67,10 @@ struct cni_result {
 	struct cni_route *routes;
 	size_t n_routes;
 	struct cni_dns dns;
+	/* Print in this version's shape (a static string), labelled with the
+	 * version asked for; NULL: that version's own shape. The reference
+	 * loopback prints its result so (1.0.0 fields under "0.3.1"). */
+	const char *print_shape;
 };
 
 struct cni_result *cni_result_new(void);

@@ -214,6 +214,7 @@ static int render_legacy(const struct cni_result *r, cJSON *o, struct cni_error 
 cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struct cni_error *err)
 {
 	cleanup_cjson cJSON *o = NULL;
+	const char *sv;
 	enum shape shape;
 	cJSON *dns;
 	int rc;
@@ -225,11 +226,12 @@ cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struc
 			      "cannot print a result in unsupported cniVersion \"%s\"", version);
 		return NULL;
 	}
-	if (cni_version_cmp(version, "0.3.0") < 0)
+	sv = r->print_shape ? r->print_shape : version;
+	if (cni_version_cmp(sv, "0.3.0") < 0)
 		shape = SHAPE_020;
-	else if (cni_version_cmp(version, "1.0.0") < 0)
+	else if (cni_version_cmp(sv, "1.0.0") < 0)
 		shape = SHAPE_040;
-	else if (cni_version_cmp(version, "1.1.0") < 0)
+	else if (cni_version_cmp(sv, "1.1.0") < 0)
 		shape = SHAPE_100;
 	else
 		shape = SHAPE_110;

@@ -20,25 +20,14 @@
 #include "util/cleanup.h"
 
 struct gc {
-	const char *network;
-	char **valid; /* owner strings, sorted */
-	size_t n;
-	bool tidy;
+	struct nft_owners owners; /* the valid attachments */
+	bool tidy;		  /* remove the masquerade sets left empty */
 };
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static bool stale(const struct nft_elem *e, void *data)
 {
 	struct gc *g = data;
-	const char *key = e->owner;
-
-	if (!nft_owner_in_network(e->owner, g->network))
-		return false; /* another network's, or made without one */
-	return !bsearch(&key, g->valid, g->n, sizeof(char *), cmp_str);
+	return nft_owners_stale(&g->owners, e->owner);
 }
 
 static int gc_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
@@ -64,29 +53,21 @@ static int gc_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *
 int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
-	cleanup_free char **owners = NULL;
-	cleanup_free char *pool = NULL;
-	struct gc g = {network, NULL, 0, true};
+	struct gc g = {{0}, true};
+	int rc;
 
 	if (!network || !network[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "nftables gc: no network");
-	owners = calloc(n ? n : 1, sizeof(char *));
-	pool = malloc((n ? n : 1) * (NFT_OWNER_MAX + 1));
-	if (!owners || !pool)
-		return cni_error_oom(err);
-	for (size_t i = 0; i < n; i++) {
-		if (!valid[i].container_id || !valid[i].ifname)
-			continue;
-		owners[g.n] = pool + g.n * (NFT_OWNER_MAX + 1);
-		nft_owner_format(network, valid[i].container_id, valid[i].ifname, owners[g.n]);
-		g.n++;
-	}
-	qsort(owners, g.n, sizeof(char *), cmp_str);
-	g.valid = owners;
-
-	if (nft_sock_open(&s, err) < 0)
+	if (nft_owners_init(&g.owners, network, n, err) < 0)
 		return -1;
-	if (nft_masq_retry_tidy(&s, gc_once, &g, &g.tidy, (const int[]){ENOENT, EINTR, 0}, err) < 0)
-		return cni_error_wrap(err, "nftables gc of network %s", network);
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		nft_owners_add(&g.owners, valid[i].container_id, valid[i].ifname);
+	nft_owners_sort(&g.owners);
+	if (nft_sock_open(&s, err) < 0)
+		rc = -1;
+	else if ((rc = nft_masq_retry_tidy(&s, gc_once, &g, &g.tidy,
+					    (const int[]){ENOENT, EINTR, 0}, err)) < 0)
+		cni_error_wrap(err, "nftables gc of network %s", network);
+	nft_owners_free(&g.owners);
+	return rc < 0 ? -1 : 0;
 }
