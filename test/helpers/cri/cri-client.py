@@ -17,6 +17,8 @@ use with grpc_tools.protoc (python3-grpc-tools) into a cache dir.
                  [-s SOCK2 ...]                     N pods run, stopped, removed in
                                                     turn on each socket (the first
                                                     socket alternating); JSON ids
+  cri-client.py setup-times LOG                     "ID MS" per pod: containerd's
+                                                    "begin cni setup" to "cni result"
   cri-client.py oci-archive --binary B --name REF --out TAR
                                                     an OCI image archive of one
                                                     static binary (its entrypoint)
@@ -174,6 +176,35 @@ def oci_archive(binary, name, out):
             add(t, "blobs/sha256/" + d, data)
 
 
+def log_ns(line):
+    """time="2026-01-01T10:00:00.123456789Z" of a containerd log line, in ns
+    since the day's start (runs never span midnight twice)"""
+    i = line.find('time="')
+    t = line[i + 6:line.index('"', i + 6)]
+    day, clock = t.split("T")
+    clock = clock.rstrip("Z")
+    hms, _, frac = clock.partition(".")
+    h, m, sec = (int(x) for x in hms.split(":"))
+    d = int(day.rsplit("-", 1)[1])
+    return (((d * 24 + h) * 60 + m) * 60 + sec) * 10**9 + int((frac + "000000000")[:9])
+
+
+def setup_times(log):
+    """containerd 1.6's CRI: "begin cni setup" (before go-cni's Setup) and
+    "cni result: ..." (after it), both debug lines with podsandboxid="""
+    begin, out = {}, []
+    with open(log, errors="replace") as f:
+        for line in f:
+            if "podsandboxid=" not in line:
+                continue
+            pid = line.split("podsandboxid=", 1)[1].split()[0].strip('"')
+            if 'msg="begin cni setup"' in line:
+                begin[pid] = log_ns(line)
+            elif 'msg="cni result: ' in line and pid in begin:
+                out.append((pid, (log_ns(line) - begin.pop(pid)) / 1e6))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description="a small CRI v1 client")
     ap.add_argument("-s", "--socket", action="append", default=[])
@@ -191,6 +222,7 @@ def main():
     for c in ("stopp", "rmp", "inspectp"):
         sub.add_parser(c).add_argument("id")
     sub.add_parser("pods")
+    sub.add_parser("setup-times").add_argument("log")
     o = sub.add_parser("oci-archive")
     o.add_argument("--binary", required=True)
     o.add_argument("--name", required=True)
@@ -199,6 +231,10 @@ def main():
 
     if a.cmd == "oci-archive":
         oci_archive(a.binary, a.name, a.out)
+        return 0
+    if a.cmd == "setup-times":
+        for pid, ms in setup_times(a.log):
+            print(pid, "%.3f" % ms)
         return 0
     if not a.socket:
         ap.error("--socket is needed")
