@@ -171,9 +171,9 @@ crid_start() {
 crid_pids_of() {
 	local d=$1 cgp=${2:-} p
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$d/containerd.sock"; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$d/containerd.sock"; then
 			echo "${p#/proc/}"
-		elif [ -n "$cgp" ] && grep -qF -- "/$cgp/" "$p/cgroup" 2>/dev/null; then
+		elif [ -n "$cgp" ] && grep -qsF -- "/$cgp/" "$p/cgroup"; then
 			echo "${p#/proc/}"
 		fi
 	done
@@ -184,6 +184,8 @@ crid_pids_of() {
 # pause processes, mounts under D, shim sockets, libcni's cache of NET,
 # cgroups. Safe to call twice and after a failed start.
 crid_stop() {
+	local - # best effort: no errexit of the caller in here
+	set +e
 	local d=$1 cgp=${2:-} pid id i net
 	[ -d "$d" ] || return 0
 	if [ -f "$d/containerd.pid" ]; then
