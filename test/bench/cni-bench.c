@@ -382,13 +382,16 @@ static char *with_prev(const char *conf, const char *prev)
 
 /* the portmap entry of the conflist as libcni hands it over: name and
  * cniVersion of the list, the portMappings capability's runtimeConfig
- * (one mapping, a host port of this slot's own) */
+ * (one mapping, a host port of this slot's own). The keys as containerd
+ * 1.6 sends them: go-cni's PortMapping has no JSON tags, so they are Go's
+ * field names (the reference, decoding with Go, matches keys without
+ * regard to case). */
 static char *portmap_conf(int slot, const char *prev)
 {
 	char *c = xasprintf("{\"cniVersion\":\"1.0.0\",\"name\":\"" NET_NAME "\","
 			    "\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true},"
-			    "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":%d,"
-			    "\"containerPort\":80,\"protocol\":\"tcp\"}]}}",
+			    "\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":%d,"
+			    "\"ContainerPort\":80,\"Protocol\":\"tcp\",\"HostIP\":\"\"}]}}",
 			    HOST_PORT_BASE + slot);
 	char *r = with_prev(c, prev);
 	free(c);
