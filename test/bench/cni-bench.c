@@ -744,18 +744,25 @@ struct nlbuf {
 	char attrs[512];
 };
 
-static struct rtattr *nl_put(struct nlbuf *m, int type, const void *data, size_t len)
+/* an attribute appended to message h, which has room bytes from h on */
+static struct rtattr *attr_put(struct nlmsghdr *h, size_t room, int type, const void *data,
+			       size_t len)
 {
-	size_t off = NLMSG_ALIGN(m->h.nlmsg_len);
-	if (off + RTA_SPACE(len) > sizeof *m)
+	size_t off = NLMSG_ALIGN(h->nlmsg_len);
+	if (off + RTA_SPACE(len) > room)
 		die("netlink request too large");
-	struct rtattr *a = (struct rtattr *)((char *)m + off);
+	struct rtattr *a = (struct rtattr *)((char *)h + off);
 	a->rta_type = (unsigned short)type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len)
 		memcpy(RTA_DATA(a), data, len);
-	m->h.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+	h->nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
 	return a;
+}
+
+static struct rtattr *nl_put(struct nlbuf *m, int type, const void *data, size_t len)
+{
+	return attr_put(&m->h, sizeof *m, type, data, len);
 }
 
 static void nl_put_u32(struct nlbuf *m, int type, uint32_t v)
@@ -826,16 +833,21 @@ static int nl_talk(int fd, struct nlbuf *m)
 	return nl_talk_oper(fd, m, NULL);
 }
 
-static int nl_socket(void)
+static int nl_socket_of(int proto)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (fd < 0)
-		die("socket(NETLINK_ROUTE): %s", strerror(errno));
+		die("socket(AF_NETLINK, %d): %s", proto, strerror(errno));
 	/* a kernel that never answers fails the sample instead of hanging */
 	struct timeval tv = {.tv_sec = OP_TIMEOUT_NS / 1000000000LL};
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
 		die("SO_RCVTIMEO: %s", strerror(errno));
 	return fd;
+}
+
+static int nl_socket(void)
+{
+	return nl_socket_of(NETLINK_ROUTE);
 }
 
 /* untimed: the container netns on slot, an fd of it, a socket in it */
@@ -983,17 +995,7 @@ static void nf_begin(struct nfbuf *m, int type, int flags, int family, int res_i
 
 static struct rtattr *nf_put(struct nfbuf *m, int type, const void *data, size_t len)
 {
-	struct nlmsghdr *h = m->cur;
-	size_t off = NLMSG_ALIGN(h->nlmsg_len);
-	if ((size_t)((char *)h - m->b) + off + RTA_SPACE(len) > sizeof m->b)
-		die("nftables request too large");
-	struct rtattr *a = (struct rtattr *)((char *)h + off);
-	a->rta_type = (unsigned short)type;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(a), data, len);
-	h->nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
-	return a;
+	return attr_put(m->cur, sizeof m->b - (size_t)((char *)m->cur - m->b), type, data, len);
 }
 
 static struct rtattr *nf_nest(struct nfbuf *m, int type)
@@ -1044,12 +1046,7 @@ static void knft_setup(void)
 	if (run_nft_file(f) < 0)
 		die("nft -f %s failed (the kernel-floor table)", f);
 	free(f);
-	R.kn_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (R.kn_nl < 0)
-		die("socket(NETLINK_NETFILTER): %s", strerror(errno));
-	struct timeval tv = {.tv_sec = OP_TIMEOUT_NS / 1000000000LL};
-	if (setsockopt(R.kn_nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
-		die("SO_RCVTIMEO: %s", strerror(errno));
+	R.kn_nl = nl_socket_of(NETLINK_NETFILTER);
 	R.kn_ready = 1;
 }
 
