@@ -762,7 +762,8 @@ static struct rtattr *attr_put(struct nlmsghdr *h, size_t room, int type, const 
 
 static struct rtattr *nl_put(struct nlbuf *m, int type, const void *data, size_t len)
 {
-	return attr_put(&m->h, sizeof *m, type, data, len);
+	return attr_put((struct nlmsghdr *)(void *)m, sizeof *m, type, data,
+			len); /* m->h heads m */
 }
 
 static void nl_put_u32(struct nlbuf *m, int type, uint32_t v)
