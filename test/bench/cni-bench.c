@@ -82,10 +82,12 @@ static const char *impl_key[NIMPL] = {"reference", "ours"};
 #define BRIDGE_NAME "cnibench0"
 #define NET_NAME "benchnet"
 #define SUBNET "10.88.0.0/16"
-/* A call still running after this is killed, and that implementation gets
- * no more calls (its remaining ones count as failed): a hung plugin makes
- * the run fail fast instead of never ending. */
-#define OP_TIMEOUT_NS (30LL * 1000000000LL)
+/* A plugin process still running after this is killed, and that
+ * implementation gets no more calls (its remaining ones count as failed):
+ * a hung plugin makes the run fail fast instead of never ending. Generous:
+ * the reference's portmap, 8 at once at 1,000 mappings, queues on the
+ * xtables lock for many seconds on a busy 2-core machine. */
+#define OP_TIMEOUT_NS (120LL * 1000000000LL)
 
 /* ------------------------------------------------------------------ */
 /* options */
@@ -692,12 +694,13 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 		int64_t t = now_ns();
 		for (int i = 0; i < inflight; i++) {
 			struct job *j = &jobs[i];
-			if (!(j->exited && j->eof) && t - j->t0 > OP_TIMEOUT_NS) {
+			if (!(j->exited && j->eof) && t - j->t_step > OP_TIMEOUT_NS) {
 				fprintf(stderr,
-					"cni-bench: %s %s still running after %llds: killed; "
+					"cni-bench: %s %s%s still running after %llds: killed; "
 					"no more calls to %s\n",
-					impl_key[R.impl], op_name[rq->op],
-					OP_TIMEOUT_NS / 1000000000LL, impl_key[R.impl]);
+					impl_key[R.impl], is_chain(rq->op) ? "chain " : "",
+					op_name[rq->op], OP_TIMEOUT_NS / 1000000000LL,
+					impl_key[R.impl]);
 				R.broken = 1;
 				if (!j->exited) {
 					kill(j->pid, SIGKILL);
