@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Kubernetes' path: Debian's containerd (1.6), its CRI plugin running the
-# conflist conf/30-containerd.conflist (bridge + host-local, then portmap)
+# conflist conf/30-containerd.conflist (bridge + host-local with an IPv4
+# and an IPv6 range, then portmap)
 # and its own loopback network, with our plugins first in its bin_dir and
 # the reference's for anything we do not ship.
 #
@@ -69,13 +70,14 @@ cri() {
 	crictl_ "$D" "$@"
 }
 
-# pod NAME: the pod's id, address and netns path from PodSandboxStatus,
-# as $ID, $IP, $NS
+# pod NAME: the pod's id, address (IPv4), all its addresses and its netns
+# path from PodSandboxStatus, as $ID, $IP, $IPS, $NS
 pod() {
 	local j
 	j=$(cri inspectp "$(cat "$D/pod-$1")") || fail "inspectp $1"
 	ID=$(jq -r .id <<<"$j")
 	IP=$(jq -r .ip <<<"$j")
+	IPS=$(jq -r '.ips | join(" ")' <<<"$j")
 	NS=$(jq -r .netns <<<"$j")
 }
 
@@ -207,9 +209,11 @@ while True:
 	local n ips=() ids=()
 	for n in 1 2; do
 		pod "$n"
-		ips+=("$IP")
+		# shellcheck disable=SC2206 # the addresses, split
+		ips+=($IPS)
 		ids+=("$ID")
 	done
+	[ "${#ips[@]}" -ge 2 ] || fail "addresses: ${ips[*]}"
 	for n in "${ids[@]}"; do
 		run cri stopp "$n"
 		assert_success
@@ -219,6 +223,9 @@ while True:
 	for n in "${ips[@]}"; do
 		[ ! -e "$D/ipam/$NET/$n" ] || fail "reservation of $n left"
 	done
+	# nothing but host-local's lock and last-reserved files
+	run bash -c "ls '$D/ipam/$NET' | grep -vE '^(lock|last_reserved_ip\.[0-9]+)$'"
+	assert_output ""
 	run ip netns exec "$HOSTNS" nft list ruleset
 	for n in "${ips[@]}"; do
 		refute_output --partial "$n"
