@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bridge + host-local CNI plugins in C.
-#   make            build bin/bridge and bin/host-local
+# bridge, host-local, portmap and loopback CNI plugins in C.
+#   make            build bin/bridge, bin/host-local, bin/portmap, bin/loopback
 #   make test       install what is missing, build, run every test
 #   make test-san   the same suite against an ASan+UBSan build
 #   make demo       install what is missing, build, replay the seed tutorial
@@ -36,17 +36,21 @@ ALL_LDFLAGS = -pie -pthread -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLA
 
 PKG_SRC    := $(sort $(wildcard pkg/*/*.c))
 BRIDGE_SRC := $(sort $(wildcard plugins/bridge/*.c))
+LO_SRC     := $(sort $(wildcard plugins/loopback/*.c))
+PM_SRC     := $(sort $(wildcard plugins/portmap/*.c))
 HL_SRC     := $(sort $(wildcard ipam/host-local/*.c ipam/host-local/*/*.c))
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 # host-local's own logic (everything but main.c) is unit-testable too
 HL_LIB_SRC := $(filter-out ipam/host-local/main.c,$(HL_SRC))
 BR_LIB_SRC := $(filter-out plugins/bridge/main.c,$(BRIDGE_SRC))
+PM_LIB_SRC := $(filter-out plugins/portmap/main.c,$(PM_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIBCNI     := $(BUILD)/libcni.a
 LIBHL      := $(BUILD)/libhostlocal.a
 LIBBR      := $(BUILD)/libbridge.a
+LIBPM      := $(BUILD)/libportmap.a
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 TESTIPAM   := $(BIN)/test-ipam
 
@@ -54,7 +58,7 @@ TESTIPAM   := $(BIN)/test-ipam
 .SECONDARY:
 
 .PHONY: all deps test test-unit test-bats test-san demo bench install clean format
-all: deps $(BIN)/bridge $(BIN)/host-local $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
+all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) $(BIN)/test-plugin $(BIN)/nftctl
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -73,11 +77,20 @@ $(LIBHL): $(call obj,$(HL_LIB_SRC))
 $(LIBBR): $(call obj,$(BR_LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+$(LIBPM): $(call obj,$(PM_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
 
 $(BIN)/bridge: $(call obj,plugins/bridge/main.c) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BIN)/host-local: $(call obj,ipam/host-local/main.c) $(LIBHL) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/portmap: $(call obj,plugins/portmap/main.c) $(LIBPM) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN)/loopback: $(call obj,$(LO_SRC)) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A tiny IPAM plugin for tests: answers from files named in its env.
@@ -93,7 +106,7 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBHL) $(LIBCNI)
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBBR) $(LIBPM) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
@@ -103,6 +116,7 @@ test:
 	$(MAKE) test-unit test-bats
 
 test-unit: all $(UNIT_BINS)
+	@bash scripts/check-layout.sh
 	@bash scripts/run-unit.sh $(UNIT_BINS)
 
 test-bats: all
@@ -125,7 +139,7 @@ bench:
 
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

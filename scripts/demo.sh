@@ -6,7 +6,8 @@
 # MASQUERADE towards the outside, DNAT for a port forward) replayed with
 # our bridge + host-local CNI plugins and conf/demo.conflist, driven the
 # way a container runtime drives them (libcni, through test/clients'
-# cnictl, like cnitool), then the reference portmap for the port forward.
+# cnictl, like cnitool), then our portmap for the port forward (the
+# reference's, from /usr/lib/cni, with CNI_DEMO_BIN=/usr/lib/cni).
 #
 #   scripts/demo.sh            (make demo builds the plugins first)
 #   CNI_DEMO_BIN=/usr/lib/cni scripts/demo.sh    the same with the reference
@@ -42,8 +43,13 @@ die() {
 for b in bridge host-local; do
 	[ -x "$BIN/$b" ] || die "$BIN/$b missing: run 'make' first (or set CNI_DEMO_BIN)"
 done
-[ -x /usr/lib/cni/portmap ] || die "the reference portmap is missing: apt-get install containernetworking-plugins"
-command -v iptables >/dev/null || die "iptables missing (portmap needs it): apt-get install iptables"
+if [ -x "$BIN/portmap" ]; then
+	PORTMAP=ours
+else
+	PORTMAP=reference
+	[ -x /usr/lib/cni/portmap ] || die "no portmap: run 'make' (or apt-get install containernetworking-plugins)"
+	command -v iptables >/dev/null || die "iptables missing (the reference portmap needs it): apt-get install iptables"
+fi
 [ -x $PY ] || die "$PY missing: apt-get install python3"
 for n in $HOST $RED $BLUE $LAN; do
 	[ ! -e /var/run/netns/$n ] || die "netns $n exists (an earlier demo?); remove it: ip netns del $n"
@@ -143,8 +149,8 @@ run ip netns add $BLUE
 # ---------------------------------------------------------------------------
 step "1. The network configuration (conf/demo.conflist)"
 say "Instead of typing the bridge, veth, address and route commands, a runtime hands"
-say "this list to the plugins: our bridge (with host-local for addresses), then the"
-say "reference portmap. The bridge is v-net-0 with 192.168.15.5 as in the tutorials."
+say "this list to the plugins: the bridge (with host-local for addresses), then"
+say "portmap ($PORTMAP). The bridge is v-net-0 with 192.168.15.5 as in the tutorials."
 mkdir -p "$STATE/net.d" "$STATE/cache" "$STATE/ipam"
 jq --arg dd "$STATE/ipam" '.plugins[0].ipam.dataDir = $dd' "$here/conf/demo.conflist" >"$STATE/net.d/demo.conflist"
 say "(dataDir points host-local's reservations into a temp dir for the demo.)"
@@ -210,9 +216,15 @@ say "A server in blue on port 80; the ClientMachine connects to the HOST, port 8
 serve $BLUE 0.0.0.0 80 "hello from blue ($BLUE_IP:80)"
 runs "ip netns exec $LAN $CLIENT 192.168.1.2 8080"
 say "blue saw the real client (192.168.1.3): only the destination was rewritten."
-say "portmap's rules (iptables-nft, the tutorials' 'iptables -t nat -A PREROUTING ... -j DNAT'):"
-run ip netns exec $HOST iptables -t nat -S CNI-HOSTPORT-DNAT
-runs "ip netns exec $HOST iptables -t nat -S | grep -e DNAT -e '--to-destination'"
+if [ $PORTMAP = ours ]; then
+	say "portmap's mapping, the tutorials' 'iptables -t nat -A PREROUTING ... -j DNAT': an"
+	say "element 'tcp . 8080 : $BLUE_IP . 80' of a DNAT map, owned by blue (its comment):"
+	run ip netns exec $HOST nft list table inet cni_c_portmap
+else
+	say "portmap's rules (iptables-nft, the tutorials' 'iptables -t nat -A PREROUTING ... -j DNAT'):"
+	run ip netns exec $HOST iptables -t nat -S CNI-HOSTPORT-DNAT
+	runs "ip netns exec $HOST iptables -t nat -S | grep -e DNAT -e '--to-destination'"
+fi
 
 # ---------------------------------------------------------------------------
 step "7. Detach (CNI DEL): what ADD made goes away"

@@ -19,11 +19,6 @@
 		.fd = -1, .stampfd = -1                                                            \
 	}
 
-static int oom(struct cni_error *err)
-{
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-}
-
 /* The two keys a container+ifname may hold reservations under. */
 struct owner {
 	char *key, *legacy;
@@ -34,7 +29,7 @@ static int owner_init(struct owner *o, const struct cni_env *env, struct cni_err
 {
 	o->key = hl_owner_key(env->container_id, env->ifname, &o->keylen);
 	o->legacy = hl_owner_key(env->container_id, NULL, &o->legacylen);
-	return o->key && o->legacy ? 0 : oom(err);
+	return o->key && o->legacy ? 0 : cni_error_oom(err);
 }
 
 static void owner_free(struct owner *o)
@@ -74,7 +69,7 @@ static int held_addresses(struct hl_index *ix, const struct owner *o, struct ip_
 		p = nn ? realloc(*out, (*n + nn) * sizeof(*p)) : *out;
 		if (nn && !p) {
 			hl_names_free(names, nn);
-			return oom(err);
+			return cni_error_oom(err);
 		}
 		*out = p;
 		for (size_t i = 0; i < nn; i++)
@@ -186,7 +181,7 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		return -1;
 	if (!(r = cni_result_new()) || !(assign = calloc(c.n_sets, sizeof(*assign))) ||
 	    !(got = calloc(c.n_sets, sizeof(*got))))
-		return oom(err);
+		return cni_error_oom(err);
 	if (c.resolv_conf && hl_parse_resolv_conf(c.resolv_conf, &r->dns, err) < 0)
 		return -1;
 	if (hl_assign_requested(c.sets, c.n_sets, c.requested, c.n_requested, assign, err) < 0)
@@ -204,7 +199,7 @@ int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 			goto fail;
 	}
 	if (fill_result(r, &c, got) < 0) {
-		oom(err);
+		cni_error_oom(err);
 		goto fail;
 	}
 	if (hl_index_commit(&ix, err) < 0)
@@ -343,7 +338,7 @@ static int gc_cb(void *ctx, const char *name, const struct ip_addr *ip, const ch
 	    !(p[g->n_doomed] = strdup(name))) {
 		if (p)
 			g->doomed = p;
-		return oom(err);
+		return cni_error_oom(err);
 	}
 	g->doomed = p;
 	g->n_doomed++;

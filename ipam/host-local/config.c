@@ -12,11 +12,6 @@
 #include "ipam/host-local/disk/store.h"
 #include "cni/version.h"
 
-static int oom(struct cni_error *err)
-{
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-}
-
 /* An optional address field; "" is absent, as net.IP's UnmarshalText. */
 static int parse_addr_field(const cJSON *obj, const char *key, const char *where,
 			    struct ip_addr *out, struct cni_error *err)
@@ -83,11 +78,11 @@ static int parse_range_set(struct hl_config *c, const cJSON *arr, const char *wh
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: must be a list of ranges",
 				     where);
 	if (add_set(c, &s) < 0)
-		return oom(err);
+		return cni_error_oom(err);
 	snprintf(s->where, sizeof(s->where), "%s", where);
 	s->n = (size_t)cJSON_GetArraySize(arr);
 	if (s->n && !(s->r = calloc(s->n, sizeof(*s->r))))
-		return oom(err);
+		return cni_error_oom(err);
 	cJSON_ArrayForEach(it, arr)
 	{
 		snprintf(s->r[i].where, sizeof(s->r[i].where), "%s[%zu]", where, i);
@@ -98,25 +93,16 @@ static int parse_range_set(struct hl_config *c, const cJSON *arr, const char *wh
 	return 0;
 }
 
+static int range_set_each(const cJSON *it, const char *what, void *c, struct cni_error *err)
+{
+	return parse_range_set(c, it, what, err);
+}
+
 static int parse_range_sets(struct hl_config *c, const cJSON *arr, const char *where,
 			    struct cni_error *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "%s: must be a list of range sets", where);
-	cJSON_ArrayForEach(it, arr)
-	{
-		char w[48];
-		snprintf(w, sizeof(w), "%s[%zu]", where, i++);
-		if (parse_range_set(c, it, w, err) < 0)
-			return -1;
-	}
-	return 0;
+	return cni_json_array_each(arr, where, true, "a list of range sets", range_set_each, c,
+				   err);
 }
 
 /* The legacy single range: ipam.subnet (+ rangeStart, rangeEnd, gateway). */
@@ -130,35 +116,33 @@ static int parse_legacy_range(struct hl_config *c, const cJSON *ipam, struct cni
 	if (!subnet)
 		return 0;
 	if (add_set(c, &s) < 0 || !(s->r = calloc(1, sizeof(*s->r))))
-		return oom(err);
+		return cni_error_oom(err);
 	s->n = 1;
 	snprintf(s->where, sizeof(s->where), "ipam");
 	snprintf(s->r[0].where, sizeof(s->r[0].where), "ipam");
 	return parse_range(ipam, &s->r[0], err);
 }
 
+struct routes_ctx {
+	struct hl_config *c;
+	bool v110;
+};
+
+static int route_each(const cJSON *it, const char *what, void *data, struct cni_error *err)
+{
+	struct routes_ctx *x = data;
+	return cni_route_from_json(it, what, x->v110, &x->c->routes[x->c->n_routes++], err);
+}
+
 static int parse_routes(struct hl_config *c, const cJSON *ipam, struct cni_error *err)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(ipam, "routes"), *it;
-	bool v110 = cni_version_cmp(c->cni_version, "1.1.0") >= 0;
-	size_t i = 0;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(ipam, "routes");
+	struct routes_ctx x = {c, cni_version_cmp(c->cni_version, "1.1.0") >= 0};
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
 
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "ipam.routes: must be a list");
-	c->n_routes = (size_t)cJSON_GetArraySize(arr);
-	if (c->n_routes && !(c->routes = calloc(c->n_routes, sizeof(*c->routes))))
-		return oom(err);
-	cJSON_ArrayForEach(it, arr)
-	{
-		char where[48];
-		snprintf(where, sizeof(where), "ipam.routes[%zu]", i);
-		if (cni_route_from_json(it, where, v110, &c->routes[i], err) < 0)
-			return -1;
-		i++;
-	}
-	return 0;
+	if (n && !(c->routes = calloc((size_t)n, sizeof(*c->routes))))
+		return cni_error_oom(err);
+	return cni_json_array_each(arr, "ipam.routes", true, "a list", route_each, &x, err);
 }
 
 static int add_requested(struct hl_config *c, const char *s, int code, const char *what,
@@ -169,7 +153,7 @@ static int add_requested(struct hl_config *c, const char *s, int code, const cha
 	if (hl_ip_parse_loose(s, &ip) < 0)
 		return cni_error_set(err, code, "%s: invalid IP address \"%s\"", what, s);
 	if (!(p = realloc(c->requested, (c->n_requested + 1) * sizeof(*p))))
-		return oom(err);
+		return cni_error_oom(err);
 	c->requested = p;
 	c->requested[c->n_requested++] = ip;
 	return 0;
@@ -191,7 +175,7 @@ static int parse_env_ips(struct hl_config *c, const char *cni_args, struct cni_e
 		return -1;
 	v = cni_args_get(&args, "IP");
 	if (v && !(copy = strdup(v)))
-		ret = oom(err);
+		ret = cni_error_oom(err);
 	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && ret == 0;
 	     tok = strtok_r(NULL, ",", &save)) {
 		char *e;
@@ -205,27 +189,17 @@ static int parse_env_ips(struct hl_config *c, const char *cni_args, struct cni_e
 	return ret;
 }
 
+static int ip_each(const cJSON *it, const char *what, void *c, struct cni_error *err)
+{
+	if (!cJSON_IsString(it))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: must be a string", what);
+	return add_requested(c, it->valuestring, CNI_ERR_INVALID_CONFIG, what, err);
+}
+
 static int parse_ip_list(struct hl_config *c, const cJSON *arr, const char *where,
 			 struct cni_error *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: must be a list", where);
-	cJSON_ArrayForEach(it, arr)
-	{
-		char what[64];
-		snprintf(what, sizeof(what), "%s[%zu]", where, i++);
-		if (!cJSON_IsString(it))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: must be a string",
-					     what);
-		if (add_requested(c, it->valuestring, CNI_ERR_INVALID_CONFIG, what, err) < 0)
-			return -1;
-	}
-	return 0;
+	return cni_json_array_each(arr, where, true, "a list", ip_each, c, err);
 }
 
 static int parse_requested(struct hl_config *c, const struct cni_conf *conf, const char *cni_args,

@@ -10,24 +10,13 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
-
-static int append(char ***list, size_t *n, const char *s)
-{
-	char **p = realloc(*list, (*n + 1) * sizeof(*p));
-	if (!p)
-		return -1;
-	*list = p;
-	if (!(p[*n] = strdup(s)))
-		return -1;
-	(*n)++;
-	return 0;
-}
+#include "util/strv.h"
 
 /* One line, already split into fields. */
 static int apply(struct cni_dns *dns, char **f, size_t nf)
 {
 	if (strcmp(f[0], "nameserver") == 0)
-		return append(&dns->nameservers, &dns->n_nameservers, f[1]);
+		return strv_push(&dns->nameservers, &dns->n_nameservers, f[1]);
 	if (strcmp(f[0], "domain") == 0) {
 		char *d = strdup(f[1]);
 		if (!d)
@@ -38,13 +27,13 @@ static int apply(struct cni_dns *dns, char **f, size_t nf)
 	}
 	if (strcmp(f[0], "search") == 0) {
 		for (size_t i = 1; i < nf; i++)
-			if (append(&dns->search, &dns->n_search, f[i]) < 0)
+			if (strv_push(&dns->search, &dns->n_search, f[i]) < 0)
 				return -1;
 		return 0;
 	}
 	if (strcmp(f[0], "options") == 0) {
 		for (size_t i = 1; i < nf; i++)
-			if (append(&dns->options, &dns->n_options, f[i]) < 0)
+			if (strv_push(&dns->options, &dns->n_options, f[i]) < 0)
 				return -1;
 	}
 	return 0;
@@ -96,5 +85,5 @@ int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error
 					   "ipam.resolvConf: cannot read %s", path);
 	return 0;
 oom:
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+	return cni_error_oom(err);
 }

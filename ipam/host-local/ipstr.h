@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Requested addresses as the reference reads them (ip_addr_format in
- * pkg/ipnet.h spells them as the reference does). */
+ * pkg/ip/ipnet.h spells them as the reference does). */
 #ifndef HL_IPSTR_H
 #define HL_IPSTR_H
 

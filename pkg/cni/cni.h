@@ -80,8 +80,6 @@ static inline void cleanup_confp(struct cni_conf *c)
 /* Read fd to EOF into a malloc'd NUL-terminated buffer, at most max bytes
  * (code 6 beyond, 5 on read errors). */
 int cni_read_all(int fd, size_t max, char **out, size_t *out_len, struct cni_error *err);
-/* ipam.type of the config (code 7 when there is no ipam or no type). */
-int cni_conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err);
 
 /* JSON field helpers on a config object; all return 0 (absent leaves *out),
  * or -1 with code 7 naming `what` when the type is wrong. */
@@ -93,6 +91,15 @@ int cni_json_int(const cJSON *obj, const char *key, const char *what, long min, 
 		 struct cni_error *err);
 int cni_json_object(const cJSON *obj, const char *key, const char *what, cJSON **out,
 		    struct cni_error *err);
+
+/* Walk the JSON array arr, which messages call `where`: each(item, "where[i]",
+ * data, err) for every item, stopping at the first failure. Absent or null is
+ * an empty list; anything else but an array is code 7 "<where><sep>must be
+ * <kind>", sep being ": " when colon is set, " " otherwise. */
+int cni_json_array_each(const cJSON *arr, const char *where, bool colon, const char *kind,
+			int (*each)(const cJSON *item, const char *what, void *data,
+				    struct cni_error *err),
+			void *data, struct cni_error *err);
 
 /* The list of valid attachments given to GC ("cni.dev/valid-attachments"). */
 struct cni_attachment {

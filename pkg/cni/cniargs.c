@@ -71,11 +71,11 @@ int cni_args_parse(const char *s, const char *const *known, struct cni_args *out
 	if (!s || !*s)
 		return 0;
 	if (!(copy = strdup(s)))
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	for (p = copy; *p; p++)
 		n += *p == ';';
 	if (!(a.kv = calloc(n, sizeof(*a.kv))))
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 
 	/* Split on ';' keeping empty fields: each must be exactly "K=V". */
 	p = copy;
@@ -93,7 +93,7 @@ int cni_args_parse(const char *s, const char *const *known, struct cni_args *out
 		a.kv[a.n].value = strdup(eq + 1);
 		if (!a.kv[a.n].key || !a.kv[a.n].value) {
 			a.n++;
-			cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			cni_error_oom(err);
 			goto fail;
 		}
 		a.n++;
@@ -117,7 +117,7 @@ int cni_args_parse(const char *s, const char *const *known, struct cni_args *out
 			add = strlen(a.kv[i].key) + strlen(a.kv[i].value) + 4;
 			nu = realloc(unknown, unknown_len + add + 1);
 			if (!nu) {
-				cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+				cni_error_oom(err);
 				goto fail;
 			}
 			unknown = nu;

@@ -4,6 +4,7 @@
 #include "cni.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -197,19 +198,6 @@ int cni_conf_read(int fd, struct cni_conf *conf, struct cni_error *err)
 	return cni_conf_parse(buf, len, conf, err);
 }
 
-int cni_conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err)
-{
-	const char *t = NULL;
-	if (!conf->ipam)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
-	if (cni_json_string(conf->ipam, "type", "ipam.type", &t, err) < 0)
-		return -1;
-	if (!t || !*t)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'type' key");
-	*type = t;
-	return 0;
-}
-
 int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out, size_t *n,
 		       struct cni_error *err)
 {
@@ -249,5 +237,28 @@ int cni_gc_attachments(const struct cni_conf *conf, struct cni_attachment **out,
 	}
 	*out = steal_pointer(&arr);
 	*n = count;
+	return 0;
+}
+
+int cni_json_array_each(const cJSON *arr, const char *where, bool colon, const char *kind,
+			int (*each)(const cJSON *item, const char *what, void *data,
+				    struct cni_error *err),
+			void *data, struct cni_error *err)
+{
+	const cJSON *it;
+	size_t i = 0;
+
+	if (!arr || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s%smust be %s", where,
+				     colon ? ": " : " ", kind);
+	cJSON_ArrayForEach(it, arr)
+	{
+		char what[96];
+		snprintf(what, sizeof(what), "%s[%zu]", where, i++);
+		if (each(it, what, data, err) < 0)
+			return -1;
+	}
 	return 0;
 }

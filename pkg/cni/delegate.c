@@ -183,7 +183,7 @@ static int pump(int in_fd, int out_fd, struct child_io *io, struct cni_error *er
 				if (!nb) {
 					if (in_fd >= 0)
 						close(in_fd);
-					return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+					return cni_error_oom(err);
 				}
 				io->out = nb;
 				io->out_cap = ncap;
@@ -222,7 +222,7 @@ static int spawn_start(const char *path, const char *command, const struct cni_e
 
 	if (build_env(&e, command, env) < 0) {
 		envv_free(&e);
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		envv_free(&e);
@@ -382,7 +382,7 @@ static int cni_delegate_finish(struct cni_delegate_job *job, char **out, struct 
 				   job->io.out_len, err);
 	if (out) {
 		if (!buf && !(buf = strdup("")))
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		*out = steal_pointer(&buf);
 	}
 	return 0;

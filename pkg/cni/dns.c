@@ -7,47 +7,24 @@
 #include <string.h>
 
 #include "util/cleanup.h"
-
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
+#include "util/strv.h"
 
 void cni_dns_clear(struct cni_dns *dns)
 {
-	free_strv(dns->nameservers, dns->n_nameservers);
-	free_strv(dns->search, dns->n_search);
-	free_strv(dns->options, dns->n_options);
+	strv_free(dns->nameservers, dns->n_nameservers);
+	strv_free(dns->search, dns->n_search);
+	strv_free(dns->options, dns->n_options);
 	free(dns->domain);
 	memset(dns, 0, sizeof(*dns));
 }
 
-bool cni_dns_is_empty(const struct cni_dns *dns)
-{
-	return !dns->n_nameservers && !dns->n_search && !dns->n_options &&
-	       !(dns->domain && *dns->domain);
-}
-
 static int copy_strv(char ***dst, size_t *dn, char *const *src, size_t n)
 {
-	char **v;
 	*dst = NULL;
 	*dn = 0;
-	if (!n)
-		return 0;
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!(v[i] = strdup(src[i]))) {
-			free_strv(v, i);
+	for (size_t i = 0; i < n; i++)
+		if (strv_push(dst, dn, src[i]) < 0)
 			return -1;
-		}
-	}
-	*dst = v;
-	*dn = n;
 	return 0;
 }
 
@@ -72,28 +49,18 @@ static int strv_from_json(const cJSON *j, const char *key, char ***out, size_t *
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, key);
 	const cJSON *it;
-	char **v;
-	size_t count = 0;
 
 	if (!arr || cJSON_IsNull(arr))
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "dns.%s must be an array", key);
-	count = (size_t)cJSON_GetArraySize(arr);
-	if (!count)
-		return 0;
-	v = calloc(count, sizeof(*v));
-	if (!v)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-	*out = v;
 	cJSON_ArrayForEach(it, arr)
 	{
 		if (!cJSON_IsString(it))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "dns.%s must contain strings", key);
-		if (!(v[*n] = strdup(it->valuestring)))
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-		(*n)++;
+		if (strv_push(out, n, it->valuestring) < 0)
+			return cni_error_oom(err);
 	}
 	return 0;
 }
@@ -120,7 +87,7 @@ int cni_dns_from_json(const cJSON *j, struct cni_dns *out, struct cni_error *err
 			goto fail;
 		}
 		if (!(d.domain = strdup(dom->valuestring))) {
-			cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			cni_error_oom(err);
 			goto fail;
 		}
 	}

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
+
 #define IFNAMSIZ_ 16
 
 static const struct {
@@ -59,42 +61,6 @@ int cni_validate_container_id(const char *id, struct cni_error *err)
 	return 0;
 }
 
-/* Go's unicode.IsSpace on the rune at *p (UTF-8; invalid bytes are not
- * spaces); advances *p past it. */
-static bool is_go_space(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	unsigned int r;
-	int len;
-
-	if (s[0] < 0x80) {
-		*p += 1;
-		return s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r');
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, r = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, r = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, r = s[0] & 0x07;
-	else
-		len = 0, r = 0;
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			len = 0;
-			break;
-		}
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	if (len == 0) {
-		*p += 1;
-		return false;
-	}
-	*p += len;
-	return r == 0x85 || r == 0xa0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200a) ||
-	       r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
-}
-
 int cni_validate_ifname(const char *ifname, struct cni_error *err)
 {
 	if (!ifname || !*ifname)
@@ -107,11 +73,15 @@ int cni_validate_ifname(const char *ifname, struct cni_error *err)
 	}
 	if (strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
 		return cni_error_set(err, CNI_ERR_INVALID_ENV, "interface name is . or ..");
-	for (const unsigned char *p = (const unsigned char *)ifname; *p;) {
-		if (*p == '/' || *p == ':' || is_go_space(&p))
+	for (const unsigned char *p = (const unsigned char *)ifname, *end = p + strlen(ifname);
+	     p < end;) {
+		bool space;
+		size_t l = text_rune_space(p, (size_t)(end - p), &space);
+		if (*p == '/' || *p == ':' || space)
 			return cni_error_set(
 			    err, CNI_ERR_INVALID_ENV,
 			    "interface name contains / or : or whitespace characters");
+		p += l;
 	}
 	return 0;
 }

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "error.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +91,9 @@ void cni_error_move(struct cni_error *dst, struct cni_error *src)
 	src->code = 0;
 	src->msg = NULL;
 	src->details = NULL;
+}
+
+int cni_error_oom(struct cni_error *err)
+{
+	return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "out of memory");
 }

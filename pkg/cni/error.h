@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One error type for the whole project. A failing function fills a
- * cni_error and returns a negative value; the plugin's main prints it once,
- * as the CNI error object, on stdout. Nothing in pkg/ calls exit().
+ * One error type for the whole project, and one return convention: a
+ * function returns 0 (or a count) on success and a negative errno-style
+ * value on failure with its `struct cni_error *err` filled; a positive
+ * value is used only where "absent" is a normal answer, and the function's
+ * comment names it. The plugin's main prints the error once, as the CNI
+ * error object, on stdout. Nothing in pkg/ calls exit().
  */
 #ifndef CNI_ERROR_H
 #define CNI_ERROR_H
@@ -51,6 +54,9 @@ int cni_error_set(struct cni_error *err, int code, const char *fmt, ...)
 /* Same, with details = strerror(errnum). */
 int cni_error_set_errno(struct cni_error *err, int code, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* CNI_ERR_SYSTEM "out of memory" (details: ENOMEM's text). Returns -1. */
+int cni_error_oom(struct cni_error *err);
 
 /* Set details (replacing any) on an error already set. */
 void cni_error_set_details(struct cni_error *err, const char *fmt, ...)

@@ -67,6 +67,10 @@ struct cni_result {
 	struct cni_route *routes;
 	size_t n_routes;
 	struct cni_dns dns;
+	/* Print in this version's shape (a static string), labelled with the
+	 * version asked for; NULL: that version's own shape. The reference
+	 * loopback prints its result so (1.0.0 fields under "0.3.1"). */
+	const char *print_shape;
 };
 
 struct cni_result *cni_result_new(void);
@@ -86,7 +90,6 @@ int cni_result_add_route(struct cni_result *r, const struct cni_route *route);
 /* Deep copy of dns (replacing dst's). 0 / -1. */
 int cni_dns_copy(struct cni_dns *dst, const struct cni_dns *src);
 void cni_dns_clear(struct cni_dns *dns);
-bool cni_dns_is_empty(const struct cni_dns *dns);
 /* Parse a "dns" object ({nameservers,domain,search,options}); code 7/6. */
 int cni_dns_from_json(const cJSON *j, struct cni_dns *out, struct cni_error *err);
 cJSON *cni_dns_to_json(const struct cni_dns *dns);

@@ -13,11 +13,6 @@
 #include "cni.h"
 #include "version.h"
 
-static int oom(struct cni_error *err)
-{
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-}
-
 static int parse_cidr(const cJSON *o, const char *key, const char *where, bool required,
 		      struct ip_net *out, struct cni_error *err)
 {
@@ -95,26 +90,18 @@ int cni_route_from_json(const cJSON *j, const char *where, bool v110, struct cni
 	return 0;
 }
 
+static int route_each(const cJSON *it, const char *what, void *r, struct cni_error *err)
+{
+	struct cni_route rt;
+	if (cni_route_from_json(it, what, true, &rt, err) < 0)
+		return -1;
+	return cni_result_add_route(r, &rt) < 0 ? cni_error_oom(err) : 0;
+}
+
 static int parse_routes(const cJSON *arr, const char *where, struct cni_result *r,
 			struct cni_error *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an array", where);
-	cJSON_ArrayForEach(it, arr)
-	{
-		char w[64];
-		struct cni_route rt;
-		snprintf(w, sizeof(w), "%s[%zu]", where, i++);
-		if (cni_route_from_json(it, w, true, &rt, err) < 0)
-			return -1;
-		if (cni_result_add_route(r, &rt) < 0)
-			return oom(err);
-	}
-	return 0;
+	return cni_json_array_each(arr, where, false, "an array", route_each, r, err);
 }
 
 static int dup_field(const cJSON *o, const char *key, const char *where, char **out,
@@ -128,86 +115,72 @@ static int dup_field(const cJSON *o, const char *key, const char *where, char **
 	if (!s || !*s)
 		return 0;
 	if (!(*out = strdup(s)))
-		return oom(err);
+		return cni_error_oom(err);
+	return 0;
+}
+
+static int interface_each(const cJSON *it, const char *w, void *data, struct cni_error *err)
+{
+	struct cni_result *r = data;
+	const char *name = "";
+	struct cni_interface *ifc;
+	int idx;
+
+	if (!cJSON_IsObject(it))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an object", w);
+	if (cni_json_string(it, "name", "name", &name, err) < 0)
+		return cni_error_wrap(err, "%s", w);
+	idx = cni_result_add_interface(r, name, NULL, NULL);
+	if (idx < 0)
+		return cni_error_oom(err);
+	ifc = &r->interfaces[idx];
+	if (dup_field(it, "mac", w, &ifc->mac, err) < 0 ||
+	    dup_field(it, "sandbox", w, &ifc->sandbox, err) < 0 ||
+	    dup_field(it, "socketPath", w, &ifc->socket_path, err) < 0 ||
+	    dup_field(it, "pciID", w, &ifc->pci_id, err) < 0 ||
+	    parse_int(it, "mtu", w, 0, INT_MAX, &ifc->mtu, err) < 0)
+		return -1;
 	return 0;
 }
 
 static int parse_interfaces(const cJSON *arr, struct cni_result *r, struct cni_error *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "interfaces must be an array");
-	cJSON_ArrayForEach(it, arr)
-	{
-		char w[48];
-		const char *name = "";
-		struct cni_interface *ifc;
-		int idx;
+	return cni_json_array_each(arr, "interfaces", false, "an array", interface_each, r, err);
+}
 
-		snprintf(w, sizeof(w), "interfaces[%zu]", i++);
-		if (!cJSON_IsObject(it))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an object",
-					     w);
-		if (cni_json_string(it, "name", "name", &name, err) < 0)
-			return cni_error_wrap(err, "%s", w);
-		idx = cni_result_add_interface(r, name, NULL, NULL);
-		if (idx < 0)
-			return oom(err);
-		ifc = &r->interfaces[idx];
-		if (dup_field(it, "mac", w, &ifc->mac, err) < 0 ||
-		    dup_field(it, "sandbox", w, &ifc->sandbox, err) < 0 ||
-		    dup_field(it, "socketPath", w, &ifc->socket_path, err) < 0 ||
-		    dup_field(it, "pciID", w, &ifc->pci_id, err) < 0 ||
-		    parse_int(it, "mtu", w, 0, INT_MAX, &ifc->mtu, err) < 0)
-			return -1;
-	}
+static int ip_each(const cJSON *it, const char *w, void *data, struct cni_error *err)
+{
+	struct cni_result *r = data;
+	const char *ver = NULL;
+	struct cni_ipconfig ip = {.interface = -1};
+
+	if (!cJSON_IsObject(it))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an object", w);
+	if (parse_cidr(it, "address", w, true, &ip.address, err) < 0 ||
+	    parse_ip(it, "gateway", w, &ip.gateway, err) < 0 ||
+	    parse_int(it, "interface", w, 0, INT_MAX, &ip.interface, err) < 0)
+		return -1;
+	if (ip.interface >= 0 && (size_t)ip.interface >= r->n_interfaces)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s: interface index %d out of range", w, ip.interface);
+	/* 0.3.x/0.4.0 "version": checked when present, ignored otherwise. */
+	if (cni_json_string(it, "version", "version", &ver, err) < 0)
+		return cni_error_wrap(err, "%s", w);
+	if (ver && !((strcmp(ver, "4") == 0 && ip.address.ip.family == AF_INET) ||
+		     (strcmp(ver, "6") == 0 && ip.address.ip.family == AF_INET6)))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s: version \"%s\" does not match address", w, ver);
+	if (ip.gateway.family && ip.gateway.family != ip.address.ip.family)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s: gateway and address are of different families", w);
+	if (cni_result_add_ip(r, &ip) < 0)
+		return cni_error_oom(err);
 	return 0;
 }
 
 static int parse_ips(const cJSON *arr, struct cni_result *r, struct cni_error *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-	if (!arr || cJSON_IsNull(arr))
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "ips must be an array");
-	cJSON_ArrayForEach(it, arr)
-	{
-		char w[32];
-		const char *ver = NULL;
-		struct cni_ipconfig ip = {.interface = -1};
-
-		snprintf(w, sizeof(w), "ips[%zu]", i++);
-		if (!cJSON_IsObject(it))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be an object",
-					     w);
-		if (parse_cidr(it, "address", w, true, &ip.address, err) < 0 ||
-		    parse_ip(it, "gateway", w, &ip.gateway, err) < 0 ||
-		    parse_int(it, "interface", w, 0, INT_MAX, &ip.interface, err) < 0)
-			return -1;
-		if (ip.interface >= 0 && (size_t)ip.interface >= r->n_interfaces)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "%s: interface index %d out of range", w,
-					     ip.interface);
-		/* 0.3.x/0.4.0 "version": checked when present, ignored otherwise. */
-		if (cni_json_string(it, "version", "version", &ver, err) < 0)
-			return cni_error_wrap(err, "%s", w);
-		if (ver && !((strcmp(ver, "4") == 0 && ip.address.ip.family == AF_INET) ||
-			     (strcmp(ver, "6") == 0 && ip.address.ip.family == AF_INET6)))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "%s: version \"%s\" does not match address", w, ver);
-		if (ip.gateway.family && ip.gateway.family != ip.address.ip.family)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "%s: gateway and address are of different families",
-					     w);
-		if (cni_result_add_ip(r, &ip) < 0)
-			return oom(err);
-	}
-	return 0;
+	return cni_json_array_each(arr, "ips", false, "an array", ip_each, r, err);
 }
 
 /* 0.1.0/0.2.0: "ip4"/"ip6" objects, each with its own routes. */
@@ -229,7 +202,7 @@ static int parse_legacy_ip(const cJSON *j, const char *key, int family, struct c
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s: address of the wrong family",
 				     key);
 	if (cni_result_add_ip(r, &ip) < 0)
-		return oom(err);
+		return cni_error_oom(err);
 	snprintf(w, sizeof(w), "%s.routes", key);
 	return parse_routes(cJSON_GetObjectItemCaseSensitive(o, "routes"), w, r, err);
 }
@@ -254,7 +227,7 @@ int cni_result_from_json(const cJSON *j, const char *fallback_version, struct cn
 		return cni_error_set(err, CNI_ERR_INCOMPATIBLE_VERSION,
 				     "unsupported CNI result version \"%s\"", version);
 	if (!(r = cni_result_new()) || !(r->cni_version = strdup(version)))
-		return oom(err);
+		return cni_error_oom(err);
 
 	if (cni_version_cmp(version, "0.3.0") < 0)
 		rc = parse_legacy_ip(j, "ip4", AF_INET, r, err) < 0 ||

@@ -19,11 +19,6 @@ enum shape {
 	SHAPE_110, /* 1.1.0 */
 };
 
-static int oom(struct cni_error *err)
-{
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
-}
-
 static bool add_str(cJSON *o, const char *k, const char *v)
 {
 	return cJSON_AddStringToObject(o, k, v) != NULL;
@@ -70,7 +65,7 @@ static cJSON *route_to_json(const struct cni_route *rt, enum shape shape, struct
 		goto nomem;
 	return steal_pointer(&o);
 nomem:
-	oom(err);
+	cni_error_oom(err);
 	return NULL;
 }
 
@@ -81,11 +76,11 @@ static int append(cJSON *parent, const char *key, cJSON **arr, cJSON *item, stru
 		return -1;
 	if (!*arr && !(*arr = cJSON_AddArrayToObject(parent, key))) {
 		cJSON_Delete(item);
-		return oom(err);
+		return cni_error_oom(err);
 	}
 	if (!cJSON_AddItemToArray(*arr, item)) {
 		cJSON_Delete(item);
-		return oom(err);
+		return cni_error_oom(err);
 	}
 	return 0;
 }
@@ -116,7 +111,7 @@ static cJSON *interface_to_json(const struct cni_interface *ifc, enum shape shap
 		goto nomem;
 	return steal_pointer(&o);
 nomem:
-	oom(err);
+	cni_error_oom(err);
 	return NULL;
 }
 
@@ -143,7 +138,7 @@ static cJSON *ip_to_json(const struct cni_result *r, const struct cni_ipconfig *
 		goto nomem;
 	return steal_pointer(&o);
 nomem:
-	oom(err);
+	cni_error_oom(err);
 	return NULL;
 }
 
@@ -204,7 +199,7 @@ static int render_legacy(const struct cni_result *r, cJSON *o, struct cni_error 
 		if (!(obj = cJSON_AddObjectToObject(o, fams[f].key)) ||
 		    !add_net(obj, "ip", &ip->address) ||
 		    (ip->gateway.family && !add_addr(obj, "gateway", &ip->gateway)))
-			return oom(err);
+			return cni_error_oom(err);
 		for (size_t i = 0; i < r->n_routes; i++) {
 			if (r->routes[i].dst.ip.family != fams[f].family)
 				continue;
@@ -219,6 +214,7 @@ static int render_legacy(const struct cni_result *r, cJSON *o, struct cni_error 
 cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struct cni_error *err)
 {
 	cleanup_cjson cJSON *o = NULL;
+	const char *sv;
 	enum shape shape;
 	cJSON *dns;
 	int rc;
@@ -230,17 +226,18 @@ cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struc
 			      "cannot print a result in unsupported cniVersion \"%s\"", version);
 		return NULL;
 	}
-	if (cni_version_cmp(version, "0.3.0") < 0)
+	sv = r->print_shape ? r->print_shape : version;
+	if (cni_version_cmp(sv, "0.3.0") < 0)
 		shape = SHAPE_020;
-	else if (cni_version_cmp(version, "1.0.0") < 0)
+	else if (cni_version_cmp(sv, "1.0.0") < 0)
 		shape = SHAPE_040;
-	else if (cni_version_cmp(version, "1.1.0") < 0)
+	else if (cni_version_cmp(sv, "1.1.0") < 0)
 		shape = SHAPE_100;
 	else
 		shape = SHAPE_110;
 
 	if (!(o = cJSON_CreateObject()) || !add_str(o, "cniVersion", version)) {
-		oom(err);
+		cni_error_oom(err);
 		return NULL;
 	}
 	rc = shape == SHAPE_020 ? render_legacy(r, o, err) : render_current(r, shape, o, err);
@@ -249,7 +246,7 @@ cJSON *cni_result_to_json(const struct cni_result *r, const char *version, struc
 	/* Always present, {} when empty, as the reference prints it. */
 	if (!(dns = cni_dns_to_json(&r->dns)) || !cJSON_AddItemToObject(o, "dns", dns)) {
 		cJSON_Delete(dns);
-		oom(err);
+		cni_error_oom(err);
 		return NULL;
 	}
 	return steal_pointer(&o);
@@ -263,6 +260,6 @@ char *cni_result_print(const struct cni_result *r, const char *version, struct c
 		return NULL;
 	s = cJSON_PrintUnformatted(o);
 	if (!s)
-		oom(err);
+		cni_error_oom(err);
 	return s;
 }

@@ -189,11 +189,6 @@ bool ip_net_contains(const struct ip_net *n, const struct ip_addr *a)
 	return true;
 }
 
-bool ip_net_overlap(const struct ip_net *a, const struct ip_net *b)
-{
-	return ip_net_contains(a, &b->ip) || ip_net_contains(b, &a->ip);
-}
-
 bool ip_addr_next(struct ip_addr *a)
 {
 	int len = ip_addr_len(a->family);

@@ -50,7 +50,6 @@ void ip_net_last(const struct ip_net *n, struct ip_addr *out);
 /* n with host bits cleared. */
 void ip_net_network(const struct ip_net *n, struct ip_net *out);
 bool ip_net_contains(const struct ip_net *n, const struct ip_addr *a);
-bool ip_net_overlap(const struct ip_net *a, const struct ip_net *b);
 
 /* Step by one; false (and a unchanged) on wrap-around. */
 bool ip_addr_next(struct ip_addr *a);

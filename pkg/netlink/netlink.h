@@ -46,17 +46,18 @@ struct nl_link {
 	unsigned int flags;  /* IFF_* */
 	int mtu;
 	uint8_t mac[6];
-	int mac_len;	       /* 0: no hardware address */
-	int master;	       /* ifindex, 0: none */
-	int link;	       /* IFLA_LINK: a veth's peer ifindex (maybe in another netns) */
-	int link_netnsid;      /* -1: the peer is in this netns */
-	int operstate;	       /* IF_OPER_* */
-	int promiscuity;       /* IFLA_PROMISCUITY counter */
-	int br_vlan_filtering; /* bridge: 0/1; -1 unknown */
-	int br_default_pvid;   /* bridge: 0 disabled; -1 unknown */
-	int port_hairpin;      /* bridge port: 0/1; -1 unknown */
-	int port_isolated;     /* bridge port: 0/1; -1 unknown */
-	int ipv6_accept_ra;    /* net.ipv6.conf.<link>.accept_ra; -1 unknown */
+	int mac_len;		 /* 0: no hardware address */
+	int master;		 /* ifindex, 0: none */
+	int link;		 /* IFLA_LINK: a veth's peer ifindex (maybe in another netns) */
+	int link_netnsid;	 /* -1: the peer is in this netns */
+	int operstate;		 /* IF_OPER_* */
+	int promiscuity;	 /* IFLA_PROMISCUITY counter */
+	int br_vlan_filtering;	 /* bridge: 0/1; -1 unknown */
+	int br_default_pvid;	 /* bridge: 0 disabled; -1 unknown */
+	int port_hairpin;	 /* bridge port: 0/1; -1 unknown */
+	int port_isolated;	 /* bridge port: 0/1; -1 unknown */
+	int ipv6_accept_ra;	 /* net.ipv6.conf.<link>.accept_ra; -1 unknown */
+	int ipv4_route_localnet; /* net.ipv4.conf.<link>.route_localnet; -1 unknown */
 };
 
 /* By name (index 0) or by index (name NULL). -ENODEV when there is none. */
@@ -174,9 +175,19 @@ struct nl_route {
 
 /* RTM_NEWROUTE with NLM_F_CREATE (an identical route: -EEXIST). */
 int nl_route_add(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
-int nl_route_del(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err);
+/* The interface the route to dst goes out of (RTM_GETROUTE, as `ip route
+ * get`); *oif 0 when the answer names none. -ENETUNREACH... with err. */
+int nl_route_get(struct nl_sock *nl, const struct ip_addr *dst, int *oif, struct cni_error *err);
 /* Routes of family in table (0: main, -1: all), through oif (0: any). */
 int nl_route_list(struct nl_sock *nl, int family, int table, int oif, struct nl_route **out,
 		  size_t *n, struct cni_error *err);
+
+/* ---- conntrack (ctnetlink, conntrack.c) ---- */
+
+/* Remove the conntrack entries of family (AF_INET/AF_INET6) whose original
+ * tuple has protocol proto and destination port port (a dump of the
+ * family's table, filtered here). Returns how many were removed, or
+ * -errno with err set. */
+int nl_conntrack_del_dport(int family, uint8_t proto, uint16_t port, struct cni_error *err);
 
 #endif

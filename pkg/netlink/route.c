@@ -74,19 +74,6 @@ int nl_route_add(struct nl_sock *nl, const struct nl_route *r, struct cni_error 
 	return 0;
 }
 
-int nl_route_del(struct nl_sock *nl, const struct nl_route *r, struct cni_error *err)
-{
-	char buf[NL_REQ_SIZE], d[128];
-	int ret;
-
-	ret = nl_talk(nl, route_msg(buf, RTM_DELROUTE, 0, r), NULL, NULL);
-	if (ret < 0) {
-		route_desc(r, d, sizeof(d));
-		return nl_fail(nl, err, ret, "failed to delete route %s", d);
-	}
-	return 0;
-}
-
 struct route_list {
 	int table, oif;
 	struct nl_route *v;
@@ -178,5 +165,35 @@ int nl_route_list(struct nl_sock *nl, int family, int table, int oif, struct nl_
 	}
 	*out = l.v;
 	*n = l.n;
+	return 0;
+}
+
+static int route_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	int *oif = data;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	nl_parse_msg(nlh, sizeof(struct rtmsg), tb, RTA_MAX);
+	if (tb[RTA_OIF])
+		*oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	return MNL_CB_OK;
+}
+
+int nl_route_get(struct nl_sock *nl, const struct ip_addr *dst, int *oif, struct cni_error *err)
+{
+	char buf[NL_REQ_SIZE], d[IP_ADDR_STRLEN];
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int len = ip_addr_len(dst->family), r;
+
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = len * 8;
+	mnl_attr_put(nlh, RTA_DST, len, dst->b);
+	*oif = 0;
+	r = nl_talk(nl, nlh, route_get_cb, oif);
+	if (r < 0)
+		return nl_fail(nl, err, r, "failed to get the route to %s", ip_addr_format(dst, d));
 	return 0;
 }

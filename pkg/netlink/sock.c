@@ -35,7 +35,7 @@ static int nl_setup(struct mnl_socket *mnl, struct nl_sock **out, struct cni_err
 	nl = malloc(sizeof(*nl));
 	if (!nl) {
 		mnl_socket_close(mnl);
-		cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		cni_error_oom(err);
 		return -ENOMEM;
 	}
 	nl->mnl = mnl;

@@ -39,17 +39,12 @@
 #define BIG_BATCH (128 * 1024)	     /* above: raise socket buffers */
 #define ANSWER_TIMEOUT_MS 5000	     /* only if an answer is unexpectedly late */
 
-int nft_oom(struct cni_error *err)
-{
-	return cni_error_set_errno(err, CNI_ERR_SYSTEM, ENOMEM, "nftables: out of memory");
-}
-
 int nft_sock_open(struct nft_sock *s, struct cni_error *err)
 {
 	s->seq = 1;
 	s->rbuf = malloc(RBUF_SIZE);
 	if (!s->rbuf)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	/* No bind(): the kernel autobinds on the first send. */
 	s->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!s->nl) {
@@ -328,12 +323,12 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 
 	close_open(m);
 	if (m->oom)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (m->n == 0)
 		return 0;
 	done = calloc(m->n, 1);
 	if (!done)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	memset(results, 0, m->n * sizeof(*results));
 	number(s, m);
 	a.lo = m->seq0;
@@ -359,7 +354,7 @@ int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct 
 		*kerrno = 0;
 	close_open(m);
 	if (m->oom || !reserve(m, 64))
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (m->n == 0)
 		return 0;
 	((struct nlmsghdr *)(m->buf + m->last))->nlmsg_flags |= NLM_F_ACK;
@@ -370,7 +365,7 @@ int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct 
 	res = calloc(m->n + 1, sizeof(*res));
 	done = calloc(m->n + 1, 1);
 	if (!res || !done)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	a.lo = m->seq0; /* index 0 is BEGIN */
 	a.count = m->n + 1;
 	a.res = res;
@@ -445,5 +440,26 @@ int nft_dump(struct nft_sock *s, uint16_t type, uint16_t family,
 			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE && cb && cb(nlh, 0, data) < 0)
 				return -1;
 		}
+	}
+}
+
+static bool listed(const int *again, int e)
+{
+	for (; *again; again++)
+		if (*again == e)
+			return true;
+	return false;
+}
+
+int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
+	      struct cni_error *err)
+{
+	for (int attempt = 1;; attempt++) {
+		int kerr = 0;
+		if (try(s, data, &kerr, err) == 0)
+			return 0;
+		if (attempt == NFT_ATTEMPTS || !listed(again, kerr))
+			return -1;
+		cni_error_clear(err);
 	}
 }

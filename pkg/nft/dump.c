@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "nft.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter/nf_tables.h>
@@ -116,4 +118,138 @@ int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 {
 	struct dump_sets d = {table, cb, data};
 	return nft_dump(s, NFT_MSG_GETSET, family, dump_sets_build, dump_sets_cb, &d, err);
+}
+
+struct jump {
+	const char *target;
+	bool found;
+};
+
+static int jump_cb(struct nftnl_expr *e, void *data)
+{
+	struct jump *j = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *chain;
+	int32_t verdict;
+
+	if (!name || strcmp(name, "immediate") != 0 || !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
+		return 0;
+	verdict = (int32_t)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+	chain = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
+	if ((verdict == NFT_JUMP || verdict == NFT_GOTO) && chain && !strcmp(chain, j->target))
+		j->found = true;
+	return 0;
+}
+
+bool nft_rule_jumps_to(struct nftnl_rule *r, const char *chain)
+{
+	struct jump j = {chain, false};
+	nftnl_expr_foreach(r, jump_cb, &j);
+	return j.found;
+}
+
+struct collect_rules {
+	bool (*pick)(struct nftnl_rule *r, void *data);
+	void *data;
+	uint64_t *v;
+	size_t n, cap;
+	struct cni_error *err;
+};
+
+static int collect_rule_cb(struct nftnl_rule *r, void *data)
+{
+	struct collect_rules *c = data;
+
+	if (!c->pick(r, c->data))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		uint64_t *nv = realloc(c->v, cap * sizeof(*nv));
+		if (!nv)
+			return cni_error_oom(c->err);
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	return 0;
+}
+
+int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
+		      bool (*pick)(struct nftnl_rule *r, void *data), void *data, uint64_t **out,
+		      size_t *n, struct cni_error *err)
+{
+	struct collect_rules c = {pick, data, NULL, 0, 0, err};
+	int rc = nft_dump_rules(s, family, table, chain, collect_rule_cb, &c, err);
+
+	if (rc < 0 && rc != -ENOENT) {
+		free(c.v);
+		return rc;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+struct collect_sets {
+	const char *const *prefixes;
+	char (*v)[NFT_SET_NAME_MAX];
+	size_t n, cap;
+	struct cni_error *err;
+};
+
+static int collect_set_cb(const char *name, void *data)
+{
+	struct collect_sets *c = data;
+	bool want = !c->prefixes;
+
+	for (size_t i = 0; !want && c->prefixes[i]; i++)
+		want = !strncmp(name, c->prefixes[i], strlen(c->prefixes[i]));
+	if (!want || strlen(name) >= NFT_SET_NAME_MAX)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		void *nv = realloc(c->v, cap * sizeof(*c->v));
+		if (!nv)
+			return cni_error_oom(c->err);
+		c->v = nv;
+		c->cap = cap;
+	}
+	strcpy(c->v[c->n++], name);
+	return 0;
+}
+
+int nft_collect_sets(struct nft_sock *s, uint16_t family, const char *table,
+		     const char *const *prefixes, char (**out)[NFT_SET_NAME_MAX], size_t *n,
+		     struct cni_error *err)
+{
+	struct collect_sets c = {prefixes, NULL, 0, 0, err};
+	int rc = nft_dump_sets(s, family, table, collect_set_cb, &c, err);
+
+	if (rc < 0 && rc != -ENOENT) {
+		free(c.v);
+		return rc;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		       const char *const *prefixes,
+		       bool (*pick)(const struct nft_elem *e, void *data), void *data,
+		       struct cni_error *err)
+{
+	char(*sets)[NFT_SET_NAME_MAX] = NULL;
+	size_t n_sets = 0;
+	int rc = nft_collect_sets(s, family, table, prefixes, &sets, &n_sets, err);
+
+	for (size_t i = 0; rc == 0 && i < n_sets; i++) {
+		cleanup_free struct nft_elem *v = NULL;
+		size_t n = 0;
+		rc = nft_collect_elems(s, family, table, sets[i], pick, data, &v, &n, err);
+		if (rc == 0 && nft_put_del_collected(m, family, table, sets[i], v, n) < 0)
+			rc = cni_error_oom(err);
+	}
+	free(sets);
+	return rc;
 }

@@ -229,7 +229,7 @@ static int collect_cb(const struct nft_elem *e, void *data)
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct nft_elem *nv = realloc(c->v, cap * sizeof(*nv));
 		if (!nv)
-			return nft_oom(c->err);
+			return cni_error_oom(c->err);
 		c->v = nv;
 		c->cap = cap;
 	}

@@ -4,6 +4,7 @@
 #include "nft.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -110,27 +111,7 @@ int nft_x_masq(struct nftnl_rule *r)
 
 int nft_x_daddr_not_in(struct nftnl_rule *r, const struct ip_net *net)
 {
-	struct ip_net n;
-	struct ip_addr mask;
-	uint32_t alen = (uint32_t)ip_addr_len(net->ip.family);
-	uint32_t off = net->ip.family == AF_INET ? 16 : 24; /* daddr in the IP header */
-	uint32_t len = alen;
-
-	ip_net_network(net, &n);
-	if (n.prefix % 8 == 0) {
-		/* whole bytes: compare only the prefix bytes, as nft(8) does */
-		len = (uint32_t)n.prefix / 8;
-		if (len == 0)
-			return -1; /* ::/0 has no outside: callers skip it */
-		if (nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1) < 0)
-			return -1;
-	} else {
-		ip_prefix_mask(net->ip.family, n.prefix, &mask);
-		if (nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1) < 0 ||
-		    nft_x_bitwise_mask(r, NFT_REG_1, mask.b, len) < 0)
-			return -1;
-	}
-	return nft_x_cmp(r, NFT_REG_1, NFT_CMP_NEQ, n.ip.b, len);
+	return nft_x_addr_cmp(r, false, net, NFT_CMP_NEQ);
 }
 
 struct comment {
@@ -166,4 +147,126 @@ void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size)
 		n = size - 1;
 	memcpy(buf, c.p, n);
 	buf[n] = '\0';
+}
+
+int nft_x_jump(struct nftnl_rule *r, const char *chain)
+{
+	struct nftnl_expr *e = expr(r, "immediate");
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	return nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0 ? -1 : 0;
+}
+
+int nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "ct");
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	return 0;
+}
+
+int nft_x_fib_daddr_type(struct nftnl_rule *r, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "fib");
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, dreg);
+	return 0;
+}
+
+int nft_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t family, uint32_t reg_addr,
+	      uint32_t reg_proto)
+{
+	struct nftnl_expr *e = expr(r, "nat");
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, family);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, reg_addr);
+	if (reg_proto)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, reg_proto);
+	return 0;
+}
+
+int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
+{
+	static const uint32_t zero;
+	return nft_x_bitwise_mask(r, reg, &bits, sizeof(bits)) < 0 ||
+		       nft_x_cmp(r, reg, NFT_CMP_NEQ, &zero, sizeof(zero)) < 0
+		   ? -1
+		   : 0;
+}
+
+int nft_x_nfproto(struct nftnl_rule *r, int family)
+{
+	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	return nft_x_meta(r, NFT_META_NFPROTO, NFT_REG_1) < 0 ||
+		       nft_x_cmp(r, NFT_REG_1, NFT_CMP_EQ, &proto, 1) < 0
+		   ? -1
+		   : 0;
+}
+
+int nft_x_addr_cmp(struct nftnl_rule *r, bool source, const struct ip_net *net, uint32_t op)
+{
+	struct ip_net n;
+	struct ip_addr mask;
+	uint32_t alen = (uint32_t)ip_addr_len(net->ip.family);
+	uint32_t off = net->ip.family == AF_INET ? (source ? 12 : 16) : (source ? 8 : 24);
+	uint32_t len = alen;
+
+	ip_net_network(net, &n);
+	if (n.prefix == 0)
+		return -1; /* matches everything (or nothing): callers skip it */
+	if (n.prefix % 8 == 0) {
+		/* whole bytes: compare only the prefix bytes, as nft(8) does */
+		len = (uint32_t)n.prefix / 8;
+		if (nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1) < 0)
+			return -1;
+	} else {
+		ip_prefix_mask(net->ip.family, n.prefix, &mask);
+		if (nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1) < 0 ||
+		    nft_x_bitwise_mask(r, NFT_REG_1, mask.b, len) < 0)
+			return -1;
+	}
+	return nft_x_cmp(r, NFT_REG_1, op, n.ip.b, len);
+}
+
+int nft_x_ifname_cmp(struct nftnl_rule *r, bool in, const char *name, uint32_t op)
+{
+	char buf[16] = {0};
+	size_t n = strlen(name);
+	uint32_t len;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, n);
+	if (name[n - 1] == '*') {
+		/* a prefix: "eth*" compares the first three bytes, as nft(8) does */
+		len = (uint32_t)(n - 1);
+		if (len == 0)
+			return -1;
+	} else {
+		len = sizeof(buf);
+	}
+	return nft_x_meta(r, in ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1) < 0 ||
+		       nft_x_cmp(r, NFT_REG_1, op, buf, len) < 0
+		   ? -1
+		   : 0;
+}
+
+uint32_t nft_concat_put(uint8_t *key, uint32_t len, const void *field, uint32_t flen)
+{
+	uint32_t padded = (flen + 3) & ~3u;
+
+	if (len + padded > NFT_KEY_MAX)
+		return 0;
+	memset(key + len, 0, padded);
+	memcpy(key + len, field, flen);
+	return len + padded;
 }

@@ -41,6 +41,22 @@ char *nft_owner_format(const char *network, const char *cid, const char *ifname,
 /* Does owner belong to network (its first field)? */
 bool nft_owner_in_network(const char *owner, const char *network);
 
+/* The owners of a network's valid attachments (CNI GC): init with room
+ * for cap, add each (containerID, ifname), sort, then ask. */
+struct nft_owners {
+	const char *network;
+	char **v;
+	size_t n, cap;
+	char *pool;
+};
+int nft_owners_init(struct nft_owners *o, const char *network, size_t cap, struct cni_error *err);
+void nft_owners_add(struct nft_owners *o, const char *cid, const char *ifname);
+void nft_owners_sort(struct nft_owners *o);
+/* Is owner the network's and not a valid attachment's? */
+bool nft_owners_stale(const struct nft_owners *o, const char *owner);
+void nft_owners_free(struct nft_owners *o);
+#define cleanup_nft_owners __attribute__((cleanup(nft_owners_free)))
+
 /* ---- socket and messages (nft_batch.c) ---- */
 
 struct nft_sock {
@@ -96,6 +112,16 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 /* Send a batch (closing it); 0 when committed, else -1 with err naming
  * the first message the kernel refused (errno in *kerrno if not NULL). */
 int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err);
+
+/* One try of a look-then-change exchange (GETs or dumps, then a batch);
+ * *kerr gets the errno of a refused batch. */
+typedef int (*nft_try_fn)(struct nft_sock *s, void *data, int *kerr, struct cni_error *err);
+#define NFT_ATTEMPTS 3
+/* Run try up to NFT_ATTEMPTS times, again only while the refusal's errno
+ * is one of again[] (0-terminated): a parallel writer changed what the try
+ * looked at. 0, or -1 with the last try's error. */
+int nft_retry(struct nft_sock *s, nft_try_fn try, void *data, const int *again,
+	      struct cni_error *err);
 
 /* Dump: one request of type with NLM_F_DUMP, payload built by build();
  * returns 0, -ENOENT when the table/set/chain is absent, -EINTR when the
@@ -175,6 +201,8 @@ int nft_put_new_chain_excl(struct nft_msgs *m, uint16_t family, const char *tabl
 			   const char *chain);
 /* Append rule r (its table/chain/family set by the caller). */
 int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what);
+/* Insert rule r at the head of its chain. */
+int nft_put_rule_head(struct nft_msgs *m, struct nftnl_rule *r, const char *what);
 int nft_put_del_rule(struct nft_msgs *m, uint16_t family, const char *table, const char *chain,
 		     uint64_t handle, const char *what);
 
@@ -215,6 +243,46 @@ int nft_x_masq(struct nftnl_rule *r);
 /* ip/ip6 daddr != net (nft's own encoding: byte-aligned prefixes load
  * fewer bytes, others mask). family: AF_INET / AF_INET6. */
 int nft_x_daddr_not_in(struct nftnl_rule *r, const struct ip_net *net);
+/* ip/ip6 saddr (source) or daddr <op> net, as above; op NFT_CMP_EQ/NEQ.
+ * A /0 is refused (-1): it matches everything. */
+int nft_x_addr_cmp(struct nftnl_rule *r, bool source, const struct ip_net *net, uint32_t op);
+/* iifname (in) / oifname <op> name; a trailing '*' matches a prefix. */
+int nft_x_ifname_cmp(struct nftnl_rule *r, bool in, const char *name, uint32_t op);
+/* meta nfproto ipv4 / ipv6 (family AF_INET / AF_INET6), in reg 1. */
+int nft_x_nfproto(struct nftnl_rule *r, int family);
+/* immediate jump to chain. */
+int nft_x_jump(struct nftnl_rule *r, const char *chain);
+/* ct <key> (original direction's view) into dreg. */
+int nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+/* reg & bits != 0 (e.g. ct status dnat). */
+int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits);
+/* fib daddr type into dreg (compare with RTN_LOCAL...). */
+int nft_x_fib_daddr_type(struct nftnl_rule *r, uint32_t dreg);
+/* nat: type NFT_NAT_SNAT/DNAT, family NFPROTO_IPV4/IPV6, the address in
+ * reg_addr and (reg_proto != 0) the port in reg_proto. */
+int nft_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t family, uint32_t reg_addr,
+	      uint32_t reg_proto);
+
+/* Concatenations (keys and map data): fields are padded to 4 bytes.
+ * Append field (flen bytes) at key[len]; returns the new length, or 0 when
+ * it would exceed NFT_KEY_MAX. */
+uint32_t nft_concat_put(uint8_t *key, uint32_t len, const void *field, uint32_t flen);
+
+/* nft(8)'s datatype ids, for set definitions it can list, and the id of a
+ * concatenation of them (nft's "a . b . c"). */
+#define NFT_TYPE_MARK 19
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_INET_PROTO 12
+#define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_BITS 6
+static inline uint32_t nft_type_concat(const uint32_t *types, size_t n)
+{
+	uint32_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		t = (t << NFT_TYPE_BITS) | types[i];
+	return t;
+}
 /* A new rule for family/table/chain (NULL on ENOMEM). */
 struct nftnl_rule *nft_rule_new(uint16_t family, const char *table, const char *chain);
 
@@ -224,12 +292,50 @@ int nft_dump_chains(struct nft_sock *s, uint16_t family, const char *table,
 /* Dump the sets of family/table: cb(name) each. As nft_dump(). */
 int nft_dump_sets(struct nft_sock *s, uint16_t family, const char *table,
 		  int (*cb)(const char *name, void *data), void *data, struct cni_error *err);
+/* The sets of family/table whose names start with one of prefixes[]
+ * (NULL-terminated; NULL: every set): *out malloc'd, *n of them. An absent
+ * table has none. 0, -EINTR or -1. */
+#define NFT_SET_NAME_MAX 64
+int nft_collect_sets(struct nft_sock *s, uint16_t family, const char *table,
+		     const char *const *prefixes, char (**out)[NFT_SET_NAME_MAX], size_t *n,
+		     struct cni_error *err);
+/* Queue the deletion of every element pick() selects in those sets
+ * (dumps: for GC and lookups by owner). 0, -EINTR or -1. */
+int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		       const char *const *prefixes,
+		       bool (*pick)(const struct nft_elem *e, void *data), void *data,
+		       struct cni_error *err);
 /* Dump the rules of family/table/chain: cb(rule) each. As nft_dump(). */
 int nft_dump_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
 		   int (*cb)(struct nftnl_rule *r, void *data), void *data, struct cni_error *err);
 
-/* Report ENOMEM from building messages. */
-int nft_oom(struct cni_error *err);
+/* ---- lookups (nft_query.c) ---- */
+
+/* One thing to look up: an element (by key), a set or a chain. */
+enum nft_query_kind { NFT_Q_ELEM, NFT_Q_SET, NFT_Q_CHAIN };
+struct nft_query {
+	enum nft_query_kind kind;
+	uint16_t family;
+	const char *table;
+	const char *name;     /* set or chain */
+	const char *desc;     /* NFT_Q_ELEM: the element, for messages */
+	struct nft_elem elem; /* NFT_Q_ELEM: key in, the element found out */
+	bool found;	      /* out: it exists */
+};
+/* All of q[] as plain GETs in one round trip. Absent (ENOENT, also when
+ * the table or set is) is not an error. 0 or -1. */
+int nft_query_run(struct nft_sock *s, struct nft_query *q, size_t n, struct cni_error *err);
+
+/* ---- rules by content (nft_dump.c) ---- */
+
+/* Does rule r jump (or goto) to chain? */
+bool nft_rule_jumps_to(struct nftnl_rule *r, const char *chain);
+/* Dump family/table/chain and collect the handles of the rules pick()
+ * selects into *out (malloc'd, *n). An absent chain has none. 0, -EINTR
+ * (the ruleset changed: start over) or -1. */
+int nft_collect_rules(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
+		      bool (*pick)(struct nftnl_rule *r, void *data), void *data, uint64_t **out,
+		      size_t *n, struct cni_error *err);
 
 /* Parse a rule's comment (NFTNL_UDATA_RULE_COMMENT) into buf ("" none). */
 void nft_rule_comment(struct nftnl_rule *r, char *buf, size_t size);

@@ -184,19 +184,31 @@ int nft_put_get_set(struct nft_msgs *m, uint16_t family, const char *table, cons
 	return 0;
 }
 
-int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what)
+static int put_rule(struct nft_msgs *m, struct nftnl_rule *r, uint16_t flags, const char *verb,
+		    const char *what)
 {
 	uint16_t family = (uint16_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
 	struct nlmsghdr *nlh;
 
-	nlh = nft_msgs_add(m, NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND, MSG_ROOM,
-			   "add rule %s %s %s (%s)", nft_family_name(family),
+	nlh = nft_msgs_add(m, NFT_MSG_NEWRULE, family, NLM_F_CREATE | flags, MSG_ROOM,
+			   "%s rule %s %s %s (%s)", verb, nft_family_name(family),
 			   nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
 			   nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), what);
 	if (!nlh)
 		return -1;
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	return 0;
+}
+
+int nft_put_rule(struct nft_msgs *m, struct nftnl_rule *r, const char *what)
+{
+	return put_rule(m, r, NLM_F_APPEND, "add", what);
+}
+
+int nft_put_rule_head(struct nft_msgs *m, struct nftnl_rule *r, const char *what)
+{
+	/* NEWRULE without APPEND and without a position: the chain's head */
+	return put_rule(m, r, 0, "insert", what);
 }
 
 int nft_put_del_rule(struct nft_msgs *m, uint16_t family, const char *table, const char *chain,

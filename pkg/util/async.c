@@ -12,23 +12,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
+#include "io.h"
 
 static void write_str(int fd, const char *s)
 {
-	write_all(fd, s ? s : "", (s ? strlen(s) : 0) + 1);
+	(void)io_write_all(fd, s ? s : "", (s ? strlen(s) : 0) + 1);
 }
 
 static __attribute__((noreturn)) void child(int fd, int hold, async_fn fn, void *arg)
@@ -183,7 +171,7 @@ int async_finish(struct async_job *job, const char *what, char **out, struct cni
 	msg = code + strlen(code) + 1;
 	if (strcmp(code, "0") == 0) {
 		if (out && msg < buf + len && (*out = strdup(msg)) == NULL)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		return 0;
 	}
 	if (msg >= buf + len)

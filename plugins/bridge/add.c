@@ -201,7 +201,7 @@ static int add_interface(struct cni_result *r, const struct nl_link *l, const ch
 	char mac[18];
 	if (cni_result_add_interface(r, l->name, l->mac_len == 6 ? br_format_mac(l->mac, mac) : "",
 				     sandbox) < 0)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	return 0;
 }
 
@@ -237,12 +237,12 @@ static int run_ipam(struct add *a, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_IPAM, "IPAM plugin returned missing IP config");
 	for (size_t i = 0; i < ipam->n_ips; i++)
 		if (cni_result_add_ip(a->res, &ipam->ips[i]) < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 	for (size_t i = 0; i < ipam->n_routes; i++)
 		if (cni_result_add_route(a->res, &ipam->routes[i]) < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 	if (cni_dns_copy(&a->res->dns, &ipam->dns) < 0)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	return 0;
 }
 
@@ -372,7 +372,7 @@ static int do_add(struct add *a, struct cni_error *err)
 		return -1;
 
 	if (!(a->res = cni_result_new()))
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	if (add_interface(a->res, &a->br, NULL, err) < 0 ||
 	    add_interface(a->res, &a->host, NULL, err) < 0 ||
 	    add_interface(a->res, &a->cont, env->netns, err) < 0)
@@ -390,7 +390,7 @@ static int do_add(struct add *a, struct cni_error *err)
 			return -1;
 		struct ip_net gws[a->res->n_ips];
 		if (br_calc_gateways(a->res, c, gws, &n_gws) < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		if (br_container_configure(a->cnl, a->netns_fd, &a->cont, a->res, c, err) < 0)
 			return -1;
 		if (c->is_gw && setup_gateways(a, gws, n_gws, err) < 0)
@@ -406,10 +406,10 @@ static int do_add(struct add *a, struct cni_error *err)
 		return -1;
 	if (set_mac(&a->res->interfaces[0], &a->br) < 0 ||
 	    set_mac(&a->res->interfaces[1], &a->host) < 0)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 
 	if (c->has_dns && cni_dns_copy(&a->res->dns, &c->dns) < 0)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	return 0;
 }
 

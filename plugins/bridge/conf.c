@@ -10,6 +10,7 @@
 
 #include "util/cleanup.h"
 #include "cni/cniargs.h"
+#include "util/text.h"
 
 static const cJSON *obj_field(const cJSON *o, const char *key)
 {
@@ -59,7 +60,7 @@ static int mac_from_args(const char *cni_args, struct br_conf *c, struct cni_err
 	v = cni_args_get(&a, "MAC");
 	if (v && *v && !(c->mac_args = strdup(v))) {
 		cni_args_free(&a);
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	}
 	cni_args_free(&a);
 	if (c->mac_args)
@@ -194,17 +195,6 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 	return 0;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Go's net.ParseMAC, restricted to 6-byte addresses. */
 int br_parse_mac(const char *s, uint8_t mac[6])
 {
@@ -215,8 +205,8 @@ int br_parse_mac(const char *s, uint8_t mac[6])
 		for (i = 0; i < 6; i++) {
 			if (i < 5 && s[i * 3 + 2] != s[2])
 				return -1;
-			h = hexval(s[i * 3]);
-			l = hexval(s[i * 3 + 1]);
+			h = text_hex_digit(s[i * 3]);
+			l = text_hex_digit(s[i * 3 + 1]);
 			if (h < 0 || l < 0)
 				return -1;
 			mac[i] = (uint8_t)(h << 4 | l);
@@ -226,8 +216,8 @@ int br_parse_mac(const char *s, uint8_t mac[6])
 	if (len == 14 && s[4] == '.' && s[9] == '.') {
 		for (i = 0; i < 6; i++) {
 			int off = i * 2 + i / 2; /* skip the dots */
-			h = hexval(s[off]);
-			l = hexval(s[off + 1]);
+			h = text_hex_digit(s[off]);
+			l = text_hex_digit(s[off + 1]);
 			if (h < 0 || l < 0)
 				return -1;
 			mac[i] = (uint8_t)(h << 4 | l);

@@ -62,7 +62,7 @@ static int find_container_link(const char *netns, const char *ifname, struct ctr
 	if (nl_addr_list(nl, l.index, AF_UNSPEC, &list, &n, err) < 0)
 		return cni_error_wrap(err, "failed to get IP addresses for \"%s\"", ifname);
 	if (n && !(out->addrs = calloc(n, sizeof(*out->addrs))))
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	for (size_t i = 0; i < n; i++)
 		if (br_ip_is_global_unicast(&list[i].addr.ip))
 			out->addrs[k++] = list[i].addr;

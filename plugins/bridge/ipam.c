@@ -43,7 +43,7 @@ static int inproc_setup(enum cni_cmd cmd, const struct cni_env *env, const struc
 	henv->cmd = cmd;
 	henv->command = cni_cmd_to_string(cmd);
 	if (!raw)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	memcpy(raw, conf->raw, conf->raw_len);
 	raw[conf->raw_len] = '\0';
 	return cni_conf_parse(raw, conf->raw_len, hconf, err);

@@ -31,129 +31,83 @@
 
 #define REF_NFT_TABLE "cni_plugins_masquerade"
 #define REF_NFT_CHAIN "masq_checks"
-#define ATTEMPTS 3
 
-struct handles {
-	uint64_t *v;
-	size_t n, cap;
-	struct cni_error *err;
-	/* match on */
+struct match {
 	const char *jump_to;		    /* iptables: rules jumping here */
 	const char *network, *cid, *ifname; /* nftables: rule comments */
 };
 
-static int push(struct handles *h, uint64_t handle)
+static bool rule_jumps(struct nftnl_rule *r, void *data)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		uint64_t *nv = realloc(h->v, cap * sizeof(*nv));
-		if (!nv)
-			return nft_oom(h->err);
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n++] = handle;
-	return 0;
+	return nft_rule_jumps_to(r, ((struct match *)data)->jump_to);
 }
 
-struct jump {
-	const char *target;
-	bool found;
-};
-
-static int jump_cb(struct nftnl_expr *e, void *data)
+static bool rule_comment(struct nftnl_rule *r, void *data)
 {
-	struct jump *j = data;
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	const char *chain;
-	int32_t verdict;
-
-	if (!name || strcmp(name, "immediate") != 0 || !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
-		return 0;
-	verdict = (int32_t)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
-	chain = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
-	if ((verdict == NFT_JUMP || verdict == NFT_GOTO) && chain && !strcmp(chain, j->target))
-		j->found = true;
-	return 0;
-}
-
-static int rule_jumps_cb(struct nftnl_rule *r, void *data)
-{
-	struct handles *h = data;
-	struct jump j = {h->jump_to, false};
-
-	nftnl_expr_foreach(r, jump_cb, &j);
-	return j.found ? push(h, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE)) : 0;
-}
-
-static int rule_comment_cb(struct nftnl_rule *r, void *data)
-{
-	struct handles *h = data;
+	struct match *h = data;
 	char comment[256];
 
 	nft_rule_comment(r, comment, sizeof(comment));
-	if (comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname))
-		return push(h, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE));
-	return 0;
+	return comment[0] && nft_legacy_comment_match(comment, h->network, h->cid, h->ifname);
 }
 
-static int dump_matching(struct nft_sock *s, uint16_t family, const char *table, const char *chain,
-			 int (*cb)(struct nftnl_rule *r, void *data), struct handles *h,
-			 struct cni_error *err)
+/* Queue the deletion of the rules of family/table/chain that pick() selects. */
+static int del_rules(struct nft_sock *s, struct nft_msgs *m, uint16_t family, const char *table,
+		     const char *chain, bool (*pick)(struct nftnl_rule *r, void *data),
+		     struct match *h, const char *what, struct cni_error *err)
 {
-	int rc = nft_dump_rules(s, family, table, chain, cb, h, err);
-	return rc == -ENOENT ? 0 : rc;
+	cleanup_free uint64_t *v = NULL;
+	size_t n = 0;
+	int rc = nft_collect_rules(s, family, table, chain, pick, h, &v, &n, err);
+
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		if (nft_put_del_rule(m, family, table, chain, v[k], what) < 0)
+			rc = cni_error_oom(err);
+	return rc;
 }
 
-static int legacy_once(struct nft_sock *s, const char *network, const char *cid, const char *ifname,
-		       const char *chain, int *kerr, struct cni_error *err)
+struct legacy_req {
+	const char *network, *cid, *ifname, *chain;
+};
+
+static int legacy_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	const struct legacy_req *lq = data;
+	const char *network = lq->network, *cid = lq->cid, *ifname = lq->ifname, *chain = lq->chain;
 	static const uint16_t ipt_fams[2] = {NFPROTO_IPV4, NFPROTO_IPV6};
-	cleanup_nft_msgs struct nft_msgs q = {0};
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	int res[3];
+	struct nft_query q[3] = {
+	    {.kind = NFT_Q_CHAIN, .family = NFPROTO_IPV4, .table = "nat", .name = chain},
+	    {.kind = NFT_Q_CHAIN, .family = NFPROTO_IPV6, .table = "nat", .name = chain},
+	    {.kind = NFT_Q_CHAIN,
+	     .family = NFPROTO_INET,
+	     .table = REF_NFT_TABLE,
+	     .name = REF_NFT_CHAIN},
+	};
 	int rc;
 
 	/* which of ip nat CNI-x, ip6 nat CNI-x, inet cni_plugins_masquerade
 	 * masq_checks exist? */
-	nft_msgs_init(&q, s, false);
-	if (nft_put_get_chain(&q, NFPROTO_IPV4, "nat", chain) < 0 ||
-	    nft_put_get_chain(&q, NFPROTO_IPV6, "nat", chain) < 0 ||
-	    nft_put_get_chain(&q, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN) < 0)
-		return nft_oom(err);
-	if (nft_msgs_request(s, &q, NULL, NULL, res, err) < 0)
+	if (nft_query_run(s, q, 3, err) < 0)
 		return -1;
-	for (int i = 0; i < 3; i++)
-		if (res[i] < 0 && res[i] != -ENOENT)
-			return cni_error_set_errno(err, CNI_ERR_NFTABLES, -res[i],
-						   "nftables: cannot %s", q.what[i]);
 
 	nft_msgs_init(&m, s, true);
 	for (int i = 0; i < 2; i++) {
-		struct handles h = {.err = err, .jump_to = chain};
-		if (res[i] < 0)
+		struct match h = {.jump_to = chain};
+		if (!q[i].found)
 			continue; /* no chain, so no rule can jump to it */
-		rc = dump_matching(s, ipt_fams[i], "nat", "POSTROUTING", rule_jumps_cb, &h, err);
-		for (size_t k = 0; rc == 0 && k < h.n; k++)
-			if (nft_put_del_rule(&m, ipt_fams[i], "nat", "POSTROUTING", h.v[k], chain) <
-			    0)
-				rc = nft_oom(err);
-		free(h.v);
+		rc =
+		    del_rules(s, &m, ipt_fams[i], "nat", "POSTROUTING", rule_jumps, &h, chain, err);
 		if (rc < 0)
 			goto dump_failed;
 		if (nft_put_flush_chain(&m, ipt_fams[i], "nat", chain) < 0 ||
 		    nft_put_del_chain(&m, ipt_fams[i], "nat", chain) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
-	if (res[2] == 0) {
-		struct handles h = {.err = err, .network = network, .cid = cid, .ifname = ifname};
-		rc = dump_matching(s, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment_cb,
-				   &h, err);
-		for (size_t k = 0; rc == 0 && k < h.n; k++)
-			if (nft_put_del_rule(&m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, h.v[k],
-					     "reference masquerade") < 0)
-				rc = nft_oom(err);
-		free(h.v);
+	if (q[2].found) {
+		struct match h = {.network = network, .cid = cid, .ifname = ifname};
+		rc = del_rules(s, &m, NFPROTO_INET, REF_NFT_TABLE, REF_NFT_CHAIN, rule_comment, &h,
+			       "reference masquerade", err);
 		if (rc < 0)
 			goto dump_failed;
 	}
@@ -172,23 +126,19 @@ int nft_legacy_masq_del(const char *network, const char *container_id, const cha
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char chain[29];
-	int kerr = 0;
+	struct legacy_req lq;
 
 	if (!network || !container_id || !container_id[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "legacy masquerade: missing owner");
 	if (!ifname)
 		ifname = "";
 	nft_legacy_chain_name(network, container_id, chain);
+	lq = (struct legacy_req){network, container_id, ifname, chain};
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (legacy_once(&s, network, container_id, ifname, chain, &kerr, err) == 0)
-			return 0;
-		/* ENOENT: a parallel DEL removed it first; EBUSY: a rule
-		 * jumping there appeared after our dump */
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR && kerr != EBUSY))
-			return cni_error_wrap(err, "removing the reference's masquerade (%s)",
-					      chain);
-		cni_error_clear(err);
-	}
+	/* ENOENT: a parallel DEL removed it first; EBUSY: a rule jumping
+	 * there appeared after our dump */
+	if (nft_retry(&s, legacy_once, &lq, (const int[]){ENOENT, EINTR, EBUSY, 0}, err) < 0)
+		return cni_error_wrap(err, "removing the reference's masquerade (%s)", chain);
+	return 0;
 }

@@ -50,7 +50,6 @@
 #define TYPE_IPADDR 7 /* nft(8) datatype ids */
 #define TYPE_IP6ADDR 8
 #define PRIO_SRCNAT 100 /* NF_IP_PRI_NAT_SRC */
-#define ATTEMPTS 3	/* tries when racing with another writer */
 
 static int check_args(const char *network, const char *cid, const char *ifname,
 		      const struct ip_net *addrs, size_t n, struct cni_error *err)
@@ -161,20 +160,20 @@ static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struc
 
 	nft_msgs_init(&m, s, false);
 	if (!res)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	memset(got, 0, n * sizeof(*got));
 	for (i = 0; i < n; i++) {
 		struct nft_elem key;
 		elem_key(&key, &addrs[i].ip);
 		if (put_elem(&m, NFT_MSG_GETSETELEM, 0, &addrs[i], &key) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	for (i = 0; base && i < n; i++)
 		if (nft_put_get_set(&m, NFPROTO_INET, NFT_TABLE,
 				    nft_masq_set_name(&addrs[i], set)) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	if (base && nft_put_get_chain(&m, NFPROTO_INET, NFT_TABLE, CHAIN_POST) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (nft_msgs_request(s, &m, got_msg, &q, res, err) < 0)
 		return -1;
 	for (i = 0; i < total; i++) {
@@ -210,9 +209,19 @@ static bool dup_subnet(const struct ip_net *addrs, size_t i)
 	return false;
 }
 
-static int add_once(struct nft_sock *s, const char *owner, const struct ip_net *addrs, size_t n,
-		    int *kerr, struct cni_error *err)
+/* What one try of an ADD or DEL works on. */
+struct masq_req {
+	const char *owner;
+	const struct ip_net *addrs;
+	size_t n;
+};
+
+static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
+	const struct masq_req *q = data;
+	const char *owner = q->owner;
+	const struct ip_net *addrs = q->addrs;
+	size_t n = q->n;
 	cleanup_free struct got *got = calloc(n, sizeof(*got));
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	char a[IP_ADDR_STRLEN];
@@ -220,16 +229,16 @@ static int add_once(struct nft_sock *s, const char *owner, const struct ip_net *
 	size_t i;
 
 	if (!got)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (query(s, addrs, n, got, &base, err) < 0)
 		return -1;
 
 	nft_msgs_init(&m, s, true);
 	if (!base && put_base(&m) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	for (i = 0; i < n; i++)
 		if (!got[i].set && !dup_subnet(addrs, i) && put_subnet(&m, &addrs[i]) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	for (i = 0; i < n; i++) {
 		struct nft_elem e;
 
@@ -244,11 +253,11 @@ static int add_once(struct nft_sock *s, const char *owner, const struct ip_net *
 			fprintf(stderr, "nftables: %s was masqueraded for %s: replacing\n",
 				ip_addr_format(&addrs[i].ip, a), got[i].e.owner);
 			if (put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &e) < 0)
-				return nft_oom(err);
+				return cni_error_oom(err);
 		}
 		/* EXCL: if someone added it since our GET, fail and start over */
 		if (put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, &addrs[i], &e) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	return nft_msgs_commit(s, &m, kerr, err);
 }
@@ -258,7 +267,7 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	int kerr = 0;
+	struct masq_req q = {owner, addrs, n};
 
 	if (check_args(network, container_id, ifname, addrs, n, err) < 0)
 		return -1;
@@ -267,15 +276,11 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 	nft_owner_format(network, container_id, ifname, owner);
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (add_once(&s, owner, addrs, n, &kerr, err) == 0)
-			return 0;
-		/* EEXIST: another writer added an element or a set since our
-		 * GETs; ENOENT: something went away since. Look again. */
-		if (attempt == ATTEMPTS || (kerr != EEXIST && kerr != ENOENT))
-			return cni_error_wrap(err, "masquerade for %s", owner);
-		cni_error_clear(err);
-	}
+	/* EEXIST: another writer added an element or a set since our GETs;
+	 * ENOENT: something went away since. Look again. */
+	if (nft_retry(&s, add_once, &q, (const int[]){EEXIST, ENOENT, 0}, err) < 0)
+		return cni_error_wrap(err, "masquerade for %s", owner);
+	return 0;
 }
 
 /* ---- DEL ---- */
@@ -287,7 +292,7 @@ static int del_known(struct nft_sock *s, const char *owner, const struct ip_net 
 	cleanup_nft_msgs struct nft_msgs m = {0};
 
 	if (!got)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (query(s, addrs, n, got, NULL, err) < 0)
 		return -1;
 	nft_msgs_init(&m, s, true);
@@ -295,56 +300,17 @@ static int del_known(struct nft_sock *s, const char *owner, const struct ip_net 
 		if (!got[i].found || strcmp(got[i].e.owner, owner) != 0 || dup_addr(addrs, i))
 			continue; /* absent, or another container's: not ours to remove */
 		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &got[i].e) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	return nft_msgs_commit(s, &m, kerr, err); /* nothing queued: no syscall */
-}
-
-struct names {
-	char (*v)[NFT_CHAIN_NAME_MAX];
-	size_t n, cap;
-	struct cni_error *err;
-};
-
-static int masq_set_cb(const char *name, void *data)
-{
-	struct names *c = data;
-
-	if ((strncmp(name, "masq4-", 6) != 0 && strncmp(name, "masq6-", 6) != 0) ||
-	    strlen(name) >= NFT_CHAIN_NAME_MAX)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		void *nv = realloc(c->v, cap * sizeof(*c->v));
-		if (!nv)
-			return nft_oom(c->err);
-		c->v = nv;
-		c->cap = cap;
-	}
-	strcpy(c->v[c->n++], name);
-	return 0;
 }
 
 int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
 			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
 			   struct cni_error *err)
 {
-	struct names sets = {NULL, 0, 0, err};
-	int rc = nft_dump_sets(s, NFPROTO_INET, NFT_TABLE, masq_set_cb, &sets, err);
-
-	if (rc == -ENOENT)
-		rc = 0;
-	for (size_t i = 0; rc == 0 && i < sets.n; i++) {
-		cleanup_free struct nft_elem *v = NULL;
-		size_t n = 0;
-		rc = nft_collect_elems(s, NFPROTO_INET, NFT_TABLE, sets.v[i], pick, data, &v, &n,
-				       err);
-		if (rc == 0 &&
-		    nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets.v[i], v, n) < 0)
-			rc = nft_oom(err);
-	}
-	free(sets.v);
-	return rc;
+	static const char *const prefixes[] = {"masq4-", "masq6-", NULL};
+	return nft_put_del_picked(s, m, NFPROTO_INET, NFT_TABLE, prefixes, pick, data, err);
 }
 
 static bool owned_by(const struct nft_elem *e, void *owner)
@@ -369,30 +335,29 @@ static int del_by_owner(struct nft_sock *s, const char *owner, int *kerr, struct
 	return nft_msgs_commit(s, &m, kerr, err);
 }
 
+static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	const struct masq_req *q = data;
+	return q->n ? del_known(s, q->owner, q->addrs, q->n, kerr, err)
+		    : del_by_owner(s, q->owner, kerr, err);
+}
+
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
 		 const struct ip_net *addrs, size_t n, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	int kerr = 0, rc;
+	struct masq_req q = {owner, addrs, addrs ? n : 0};
 
-	if (!addrs)
-		n = 0;
-	if (check_args(network, container_id, ifname, addrs, n, err) < 0)
+	if (check_args(network, container_id, ifname, addrs, q.n, err) < 0)
 		return -1;
 	nft_owner_format(network, container_id, ifname, owner);
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		rc = n ? del_known(&s, owner, addrs, n, &kerr, err)
-		       : del_by_owner(&s, owner, &kerr, err);
-		if (rc == 0)
-			return 0;
-		/* ENOENT: removed since we looked (a parallel DEL or GC) */
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR))
-			return cni_error_wrap(err, "removing masquerade for %s", owner);
-		cni_error_clear(err);
-	}
+	/* ENOENT: removed since we looked (a parallel DEL or GC) */
+	if (nft_retry(&s, del_once, &q, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+		return cni_error_wrap(err, "removing masquerade for %s", owner);
+	return 0;
 }
 
 int nft_masq_check(const char *network, const char *container_id, const char *ifname,
@@ -410,7 +375,7 @@ int nft_masq_check(const char *network, const char *container_id, const char *if
 	nft_owner_format(network, container_id, ifname, owner);
 	got = calloc(n, sizeof(*got));
 	if (!got)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (nft_sock_open(&s, err) < 0 || query(&s, addrs, n, got, &base, err) < 0)
 		return -1;
 	if (!base)

@@ -18,30 +18,12 @@
 
 #include "util/cleanup.h"
 
-#define ATTEMPTS 3
-
-struct gc {
-	const char *network;
-	char **valid; /* owner strings, sorted */
-	size_t n;
-};
-
-static int cmp_str(const void *a, const void *b)
+static bool stale(const struct nft_elem *e, void *owners)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return nft_owners_stale(owners, e->owner);
 }
 
-static bool stale(const struct nft_elem *e, void *data)
-{
-	struct gc *g = data;
-	const char *key = e->owner;
-
-	if (!nft_owner_in_network(e->owner, g->network))
-		return false; /* another network's, or made without one */
-	return !bsearch(&key, g->valid, g->n, sizeof(char *), cmp_str);
-}
-
-static int gc_once(struct nft_sock *s, struct gc *g, int *kerr, struct cni_error *err)
+static int gc_once(struct nft_sock *s, void *g, int *kerr, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	int rc;
@@ -62,34 +44,18 @@ static int gc_once(struct nft_sock *s, struct gc *g, int *kerr, struct cni_error
 int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
-	cleanup_free char **owners = NULL;
-	cleanup_free char *pool = NULL;
-	struct gc g = {network, NULL, 0};
-	int kerr = 0;
+	cleanup_nft_owners struct nft_owners g = {0};
 
 	if (!network || !network[0])
 		return cni_error_set(err, CNI_ERR_INTERNAL, "nftables gc: no network");
-	owners = calloc(n ? n : 1, sizeof(char *));
-	pool = malloc((n ? n : 1) * (NFT_OWNER_MAX + 1));
-	if (!owners || !pool)
-		return nft_oom(err);
-	for (size_t i = 0; i < n; i++) {
-		if (!valid[i].container_id || !valid[i].ifname)
-			continue;
-		owners[g.n] = pool + g.n * (NFT_OWNER_MAX + 1);
-		nft_owner_format(network, valid[i].container_id, valid[i].ifname, owners[g.n]);
-		g.n++;
-	}
-	qsort(owners, g.n, sizeof(char *), cmp_str);
-	g.valid = owners;
-
+	if (nft_owners_init(&g, network, n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		nft_owners_add(&g, valid[i].container_id, valid[i].ifname);
+	nft_owners_sort(&g);
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (gc_once(&s, &g, &kerr, err) == 0)
-			return 0;
-		if (attempt == ATTEMPTS || (kerr != ENOENT && kerr != EINTR))
-			return cni_error_wrap(err, "nftables gc of network %s", network);
-		cni_error_clear(err);
-	}
+	if (nft_retry(&s, gc_once, &g, (const int[]){ENOENT, EINTR, 0}, err) < 0)
+		return cni_error_wrap(err, "nftables gc of network %s", network);
+	return 0;
 }

@@ -51,7 +51,6 @@
 #define TYPE_IFNAME_ETHER ((TYPE_IFNAME << 6) | TYPE_ETHERADDR) /* concat */
 #define BO_HOST 1						/* nft(8)'s BYTEORDER_HOST_ENDIAN */
 #define PAIR_LEN 24 /* ifname (16) . ether_addr (6, padded to 8) */
-#define ATTEMPTS 3
 
 static const char *const spoofchk_sets[3] = {PORTS, ALLOWED, OWNERS};
 
@@ -196,9 +195,9 @@ static int get_elems(struct nft_sock *s, const char *const *sets, const struct n
 	memset(got, 0, n * sizeof(*got));
 	for (size_t i = 0; i < n; i++)
 		if (put(&m, NFT_MSG_GETSETELEM, 0, sets[i], &keys[i], "") < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	if (base && nft_put_get_chain(&m, NFPROTO_BRIDGE, NFT_TABLE, CHAIN_PRE) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (nft_msgs_request(s, &m, got_msg, &q, res, err) < 0)
 		return -1;
 	for (size_t i = 0; i < m.n; i++)
@@ -226,9 +225,15 @@ static bool owner_split(const char *owner, char *cid, size_t cidsz, char *ifn)
 /* As for masquerade: the steady state only adds elements (nothing for the
  * kernel to free after an RCU grace period); the fixed part is made when
  * missing, remade with repair. */
-static int add_once(struct nft_sock *s, const char *owner, const char *cid, const char *ifname,
-		    const char *veth, const uint8_t mac[6], bool repair, int *kerr,
-		    struct cni_error *err)
+struct add_req {
+	const char *owner, *cid, *ifname, *veth;
+	const uint8_t *mac;
+	bool repair; /* a try found something missing: remake the fixed part */
+};
+
+static int add_try(struct nft_sock *s, const char *owner, const char *cid, const char *ifname,
+		   const char *veth, const uint8_t mac[6], bool repair, int *kerr,
+		   struct cni_error *err)
 {
 	bool base = false;
 	const char *sets[2] = {OWNERS, PORTS};
@@ -260,19 +265,19 @@ static int add_once(struct nft_sock *s, const char *owner, const char *cid, cons
 
 	nft_msgs_init(&m, s, true);
 	if ((repair || !base) && put_base(&m) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (got[0].found && got[0].e.dlen == PAIR_LEN && !memcmp(got[0].e.data, want, PAIR_LEN) &&
 	    !strcmp(got[0].e.owner, owner) && got[1].found && !strcmp(got[1].e.owner, owner))
 		return nft_msgs_commit(s, &m, kerr, err); /* already in place */
 	if (got[0].found && put_remove_entry(&m, &got[0].e) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (other.found && put_remove_entry(&m, &other.e) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	if (got[1].found && !other.found) {
 		/* a stray port element with no owners entry */
 		if (put(&m, NFT_MSG_NEWSETELEM, 0, PORTS, &keys[1], veth) < 0 ||
 		    put(&m, NFT_MSG_DELSETELEM, 0, PORTS, &keys[1], veth) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 
 	eo = keys[0];
@@ -287,7 +292,7 @@ static int add_once(struct nft_sock *s, const char *owner, const char *cid, cons
 	if (put(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, OWNERS, &eo, owner) < 0 ||
 	    put(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, ALLOWED, &ea, veth) < 0 ||
 	    put(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, PORTS, &ep, veth) < 0)
-		return nft_oom(err);
+		return cni_error_oom(err);
 	return nft_msgs_commit(s, &m, kerr, err);
 }
 
@@ -298,13 +303,21 @@ static int check_ids(const char *cid, const char *ifname, struct cni_error *err)
 	return 0;
 }
 
+static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	struct add_req *q = data;
+	int rc = add_try(s, q->owner, q->cid, q->ifname, q->veth, q->mac, q->repair, kerr, err);
+
+	q->repair = q->repair || *kerr == ENOENT;
+	return rc;
+}
+
 int nft_spoofchk_add_net(const char *network, const char *container_id, const char *ifname,
 			 const char *host_veth, const uint8_t mac[6], struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	bool repair = false;
-	int kerr = 0;
+	struct add_req q = {owner, container_id, ifname, host_veth, mac, false};
 
 	if (check_ids(container_id, ifname, err) < 0)
 		return -1;
@@ -314,48 +327,41 @@ int nft_spoofchk_add_net(const char *network, const char *container_id, const ch
 	nft_owner_format(network, container_id, ifname, owner);
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		if (add_once(&s, owner, container_id, ifname, host_veth, mac, repair, &kerr, err) ==
-		    0)
-			return 0;
-		/* EEXIST: a parallel writer; ENOENT: something missing */
-		if (attempt == ATTEMPTS || (kerr != EEXIST && kerr != ENOENT))
-			return cni_error_wrap(err, "spoof check for %s", owner);
-		repair = repair || kerr == ENOENT;
-		cni_error_clear(err);
-	}
+	/* EEXIST: a parallel writer; ENOENT: something missing */
+	if (nft_retry(&s, add_once, &q, (const int[]){EEXIST, ENOENT, 0}, err) < 0)
+		return cni_error_wrap(err, "spoof check for %s", owner);
+	return 0;
+}
+
+static int del_once(struct nft_sock *s, void *key, int *kerr, struct cni_error *err)
+{
+	const char *sets[1] = {OWNERS};
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	struct got got;
+
+	if (get_elems(s, sets, key, 1, &got, NULL, err) < 0)
+		return -1;
+	if (!got.found)
+		return 0;
+	nft_msgs_init(&m, s, true);
+	if (put_remove_entry(&m, &got.e) < 0)
+		return cni_error_oom(err);
+	return nft_msgs_commit(s, &m, kerr, err);
 }
 
 int nft_spoofchk_del(const char *container_id, const char *ifname, struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
-	const char *sets[1] = {OWNERS};
 	struct nft_elem key;
-	int kerr = 0;
 
 	if (check_ids(container_id, ifname, err) < 0)
 		return -1;
 	owners_elem(&key, container_id, ifname);
 	if (nft_sock_open(&s, err) < 0)
 		return -1;
-	for (int attempt = 1;; attempt++) {
-		cleanup_nft_msgs struct nft_msgs m = {0};
-		struct got got;
-
-		if (get_elems(&s, sets, &key, 1, &got, NULL, err) < 0)
-			return -1;
-		if (!got.found)
-			return 0;
-		nft_msgs_init(&m, &s, true);
-		if (put_remove_entry(&m, &got.e) < 0)
-			return nft_oom(err);
-		if (nft_msgs_commit(&s, &m, &kerr, err) == 0)
-			return 0;
-		if (attempt == ATTEMPTS || kerr != ENOENT)
-			return cni_error_wrap(err, "removing spoof check for %s/%s", container_id,
-					      ifname);
-		cni_error_clear(err);
-	}
+	if (nft_retry(&s, del_once, &key, (const int[]){ENOENT, 0}, err) < 0)
+		return cni_error_wrap(err, "removing spoof check for %s/%s", container_id, ifname);
+	return 0;
 }
 
 int nft_spoofchk_check(const char *container_id, const char *ifname, const char *host_veth,
@@ -400,7 +406,7 @@ int nft_spoofchk_gc_put(struct nft_sock *s, struct nft_msgs *m,
 		if (rc < 0)
 			return rc;
 		if (nft_put_del_collected(m, NFPROTO_BRIDGE, NFT_TABLE, spoofchk_sets[i], v, n) < 0)
-			return nft_oom(err);
+			return cni_error_oom(err);
 	}
 	return 0;
 }

@@ -97,7 +97,7 @@ int br_port_setup(struct nl_sock *nl, const struct nl_link *br, const struct nl_
 		o.n_vlans = 1;
 	} else if (n_trunk) {
 		if (br_vlan_ranges(trunk, n_trunk, 0, &ranges, &n) < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		o.vlans = ranges;
 		o.n_vlans = n;
 	}

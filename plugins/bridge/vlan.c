@@ -77,7 +77,7 @@ int br_vlan_trunk_parse(const cJSON *arr, uint16_t **out, size_t *n, struct cni_
 		return 0;
 	v = malloc(cnt * sizeof(*v));
 	if (!v)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	cnt = 0;
 	for (int i = 1; i <= BR_VLAN_MAX; i++)
 		if (seen[i])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Delegation (pkg/delegate.c): test-plugin runs ipam.type from CNI_PATH the
+# Delegation (pkg/cni/delegate.c): test-plugin runs ipam.type from CNI_PATH the
 # way bridge runs host-local. The delegate is test-ipam (behaviour set by
 # TEST_IPAM_*), or small shell plugins written per test.
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Our bridge + host-local driven the way container runtimes drive them:
-# through libcni (Debian's golang-github-appc-cni-dev), by test/clients'
-# cnictl (AddNetworkList / CheckNetworkList / DelNetworkList, results cached
-# and handed on as prevResult), alone and chained with the reference
-# portmap, firewall and tuning from /usr/lib/cni.
+# Our bridge + host-local (+ portmap) driven the way container runtimes
+# drive them: through libcni (Debian's golang-github-appc-cni-dev), by
+# test/clients' cnictl (AddNetworkList / CheckNetworkList / DelNetworkList,
+# results cached and handed on as prevResult), alone and chained with our
+# portmap and the reference firewall and tuning from /usr/lib/cni.
 #
 # Isolation: every test makes its own "host" netns ($HOSTNS) and runs
 # cnictl inside it, so the bridge, its sysctls and every iptables/nftables
@@ -13,9 +13,9 @@
 # "outside" netns hang off it. Deleting $HOSTNS in teardown removes all of
 # it. Reservations and the libcni cache go to the test's temp dir.
 #
-#   CNI_TEST_BIN  dir with the bridge/host-local under test (default ./bin);
-#                 CNI_PATH is "$CNI_TEST_BIN:/usr/lib/cni", so ours are
-#                 found first and the reference meta plugins after them.
+#   CNI_TEST_BIN  dir with the bridge/host-local/portmap under test (default
+#                 ./bin); CNI_PATH is "$CNI_TEST_BIN:/usr/lib/cni", so ours
+#                 are found first and the reference meta plugins after them.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -216,6 +216,10 @@ make_outside() {
 	run env CNI_PATH="$CNI_TEST_BIN:$REF_BIN" "$CNICTL" version host-local
 	assert_success
 	for v in "${VERSIONS[@]}"; do assert_output --partial "$v"; done
+	run env CNI_PATH="$CNI_TEST_BIN:$REF_BIN" "$CNICTL" version portmap
+	assert_success
+	for v in "${VERSIONS[@]}"; do assert_output --partial "$v"; done
+	[ -x "$CNI_TEST_BIN/portmap" ] || fail "no portmap in CNI_TEST_BIN: the chain would take the reference's"
 	for v in "${VERSIONS[@]}"; do
 		write_list "$v" "$(bridge_conf "$v")" '{"type":"portmap","capabilities":{"portMappings":true}}'
 		run env NETCONFPATH="$NETDIR" CNI_PATH="$CNI_TEST_BIN:$REF_BIN" "$CNICTL" validate "$NET"
@@ -458,15 +462,17 @@ lifecycle() {
 	CID=mc-$TAG cni_ok del "$NSP"
 }
 
-# --- chained with the reference meta plugins --------------------------------
+# --- chained with portmap and the reference meta plugins ---------------------
 
-# portmap, firewall (iptables backend) and tuning after our bridge: each
-# of them takes our result as prevResult.
-# (The reference firewall supports 0.4.0 and 1.0.0 only.)
+# our portmap, the reference firewall (iptables backend) and tuning after
+# our bridge: each of them takes the previous result as prevResult.
+# (The reference firewall supports 0.4.0 and 1.0.0 only.) hairpinMode: a
+# container reaching itself through its host port needs it where
+# br_netfilter is loaded (the DNAT'd frame is bridged back out its port).
 chain_conf() {
 	local v=$1 fw='{"type":"firewall","backend":"iptables"}'
 	case $v in 0.3.*) fw= ;; esac
-	write_list "$v" "$(bridge_conf "$v" '.ipMasq = true')" \
+	write_list "$v" "$(bridge_conf "$v" '.ipMasq = true' '.hairpinMode = true')" \
 		'{"type":"portmap","capabilities":{"portMappings":true}}' \
 		$fw \
 		'{"type":"tuning","mtu":1400,"sysctl":{"net.ipv4.conf.eth0.arp_notify":"1"}}'
@@ -497,16 +503,17 @@ chained() {
 		assert_output --partial "$ip"
 		;;
 	esac
-	# portmap: a DNAT to the container
-	run ip netns exec "$HOSTNS" iptables -t nat -S
-	assert_output --partial "--to-destination $ip:80"
+	# portmap (ours): a DNAT element to the container, owned by it
+	run ip netns exec "$HOSTNS" nft list table inet cni_c_portmap
+	assert_output --partial "tcp . 18080 comment \"$NET/$CID/eth0\" : $ip . 80"
+	run ip netns exec "$HOSTNS" iptables-save -t nat
+	refute_output --partial "CNI-HOSTPORT"
 	case $v in
 	0.3.*) ;;
 	*)
-		# Without CAP_ARGS: the reference portmap 1.1.1's CHECK fails on
-		# an IPv4-only container whenever ip6tables works (it looks for
-		# the DNAT chain in ip6tables too; containernetworking/plugins
-		# #819, fixed after 1.1.1); with no port mappings it skips itself.
+		# with the mappings (portmap checks them) and without (it skips)
+		CAP_ARGS=$pm cni check "$NSP"
+		[ "$status" -eq 0 ] || fail "check failed: $stderr"
 		cni check "$NSP"
 		[ "$status" -eq 0 ] || fail "check failed: $stderr"
 		;;
@@ -517,9 +524,9 @@ chained() {
 	refute_output --partial "$ip"
 }
 
-@test "libcni: chained with reference portmap, tuning, 0.3.1" { chained 0.3.1; }
-@test "libcni: chained with reference portmap, firewall, tuning, 0.4.0" { chained 0.4.0; }
-@test "libcni: chained with reference portmap, firewall, tuning, 1.0.0" { chained 1.0.0; }
+@test "libcni: chained with our portmap, reference tuning, 0.3.1" { chained 0.3.1; }
+@test "libcni: chained with our portmap, reference firewall, tuning, 0.4.0" { chained 0.4.0; }
+@test "libcni: chained with our portmap, reference firewall, tuning, 1.0.0" { chained 1.0.0; }
 
 @test "libcni: portMappings: a server in the container reached from the outside netns" {
 	chain_conf 1.0.0
@@ -536,9 +543,14 @@ chained() {
 	assert_success
 	# the container sees the real client (DNAT only, no SNAT from outside)
 	assert_output "peer=$OUT_PEER"
+	# hairpin: the container through its own host port (masqueraded)
+	start_server "$NS" 0.0.0.0 8080 "$D/seen2"
+	run connect "$NS" "$OUT_HOST" 18080
+	assert_success
+	assert_output "peer=$GW"
 	CAP_ARGS=$pm cni_ok del "$NSP"
 	# the mapping is gone with the container
-	run ip netns exec "$HOSTNS" iptables -t nat -S
+	run ip netns exec "$HOSTNS" nft list ruleset
 	refute_output --partial "$ip"
 }
 

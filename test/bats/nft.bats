@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# pkg/nft.h through the nftctl driver. Every nftables change happens inside
+# The bridge's nftables policy (plugins/bridge/nftables.h) through the nftctl driver. Every nftables change happens inside
 # network namespaces made here (nftctl --netns): the host's ruleset,
 # interfaces and routes are never touched.
 

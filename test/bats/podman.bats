@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# podman (4.x, CNI network backend) with our bridge and host-local.
+# podman (4.x, CNI network backend) with our bridge, host-local and portmap.
 #
 # Everything podman keeps goes to a temp dir: containers.conf via
 # CONTAINERS_CONF (CNI backend, cni_plugin_dirs = [$CNI_TEST_BIN,
@@ -109,7 +109,8 @@ setup_file() {
 	# Which binaries podman executes (to prove ours are the ones used)
 	if command -v inotifywait >/dev/null; then
 		inotifywait -m -e open --format '%w%f' "$CNI_TEST_BIN/bridge" \
-			"$CNI_TEST_BIN/host-local" >"$D/exec.log" 2>"$D/inotify.err" 3>&- &
+			"$CNI_TEST_BIN/host-local" "$CNI_TEST_BIN/portmap" >"$D/exec.log" \
+			2>"$D/inotify.err" 3>&- &
 		echo $! >"$D/inotify.pid"
 		local i
 		for i in $(seq 50); do
@@ -209,21 +210,23 @@ cip() {
 	br=$(pod network inspect "$NET" --format '{{.NetworkInterface}}')
 	run ip -n "$HOSTNS" -4 -o addr show dev "$br"
 	assert_output --partial "inet $SUBNET.1/24"
-	run bash -c "ip -n $HOSTNS -o link show master $br | grep -c veth"
+	run bash -c "ip -n $HOSTNS -o link show master $br 2>/dev/null | grep -c veth"
 	assert_output 2
 	# the reservations, in podman's (host-local's default) dataDir
 	[ -f "/var/lib/cni/networks/$NET/$ip1" ] || fail "no reservation for $ip1"
 	[ -f "/var/lib/cni/networks/$NET/$ip2" ] || fail "no reservation for $ip2"
 }
 
-@test "podman: the bridge and host-local executed were those in CNI_TEST_BIN" {
+@test "podman: the bridge, host-local and portmap executed were those in CNI_TEST_BIN" {
 	command -v inotifywait >/dev/null || skip "inotify-tools not installed (apt-get install inotify-tools)"
 	run cat "$D/exec.log"
 	assert_output --partial "$CNI_TEST_BIN/bridge"
 	assert_output --partial "$CNI_TEST_BIN/host-local"
+	assert_output --partial "$CNI_TEST_BIN/portmap"
 }
 
-@test "podman: -p publishes a port (reference portmap after our bridge) to another netns" {
+@test "podman: -p publishes a port (our portmap after our bridge) to another netns" {
+	[ -x "$CNI_TEST_BIN/portmap" ] || fail "no portmap in CNI_TEST_BIN: podman would take the reference's"
 	# an outside netns behind the host netns
 	ip netns add "$OUTNS"
 	ip -n "$OUTNS" link set lo up
@@ -247,10 +250,16 @@ print(urllib.request.urlopen("http://192.0.2.1:18080/", timeout=3).read().decode
 	assert_output "hello-from-$id"
 	local ip
 	ip=$(cip "web-$TAG")
-	run pod rm -f -t 0 "web-$TAG"
-	assert_success
+	# the mapping is ours: an element of table inet cni_c_portmap, no iptables rule
+	run ip netns exec "$HOSTNS" nft list table inet cni_c_portmap
+	assert_output --partial "tcp . 18080 comment"
+	assert_output --partial ": $ip . 8080"
 	run ip netns exec "$HOSTNS" iptables -t nat -S
 	refute_output --partial "$ip:8080"
+	run pod rm -f -t 0 "web-$TAG"
+	assert_success
+	run ip netns exec "$HOSTNS" nft list ruleset
+	refute_output --partial "$ip"
 }
 
 @test "podman: rm -f leaves no veth, reservation, cache entry or nftables element" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The CNI protocol as the skeleton (pkg/skel.c) speaks it: environment,
+# The CNI protocol as the skeleton (pkg/cni/skel.c) speaks it: environment,
 # config on stdin, version negotiation, results and error objects. Runs
 # $CNI_TEST_BIN/test-plugin, a minimal plugin on cni_plugin_main.
 

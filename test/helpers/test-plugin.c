@@ -19,6 +19,20 @@
 #include "cni/cniargs.h"
 #include "cni/delegate.h"
 
+/* ipam.type of the config (code 7 when there is no ipam or no type). */
+static int conf_ipam_type(const struct cni_conf *conf, const char **type, struct cni_error *err)
+{
+	const char *t = NULL;
+	if (!conf->ipam)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
+	if (cni_json_string(conf->ipam, "type", "ipam.type", &t, err) < 0)
+		return -1;
+	if (!t || !*t)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'type' key");
+	*type = t;
+	return 0;
+}
+
 static int check_args(const struct cni_env *env, struct cni_error *err)
 {
 	static const char *const known[] = {"TEST_KEY", NULL};
@@ -39,7 +53,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *conf,
 	if (check_args(env, err) < 0)
 		return -1;
 	if (conf->ipam) {
-		if (cni_conf_ipam_type(conf, &type, err) < 0 ||
+		if (conf_ipam_type(conf, &type, err) < 0 ||
 		    cni_delegate_add(type, env, conf, &r, err) < 0)
 			return -1;
 	} else if (file && *file) {
@@ -60,7 +74,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *conf,
 	if (r->n_interfaces == 0) {
 		int idx = cni_result_add_interface(r, env->ifname, "02:00:00:00:00:01", env->netns);
 		if (idx < 0)
-			return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+			return cni_error_oom(err);
 		for (size_t i = 0; i < r->n_ips; i++)
 			r->ips[i].interface = idx;
 	}
@@ -74,7 +88,7 @@ static int delegate_if_ipam(enum cni_cmd cmd, const struct cni_env *env,
 	const char *type;
 	if (!conf->ipam)
 		return 0;
-	if (cni_conf_ipam_type(conf, &type, err) < 0)
+	if (conf_ipam_type(conf, &type, err) < 0)
 		return -1;
 	return cni_delegate_cmd(type, cmd, env, conf, err);
 }

@@ -253,16 +253,12 @@ static void test_conf_full(void **state)
 	assert_non_null(conf.dns);
 	assert_string_equal(conf.raw, s);
 	assert_int_equal(conf.raw_len, strlen(s));
-	const char *t = NULL;
-	assert_int_equal(cni_conf_ipam_type(&conf, &t, &err), 0);
-	assert_string_equal(t, "host-local");
 }
 
 static void test_conf_minimal(void **state)
 {
 	cleanup_conf struct cni_conf conf = {0};
 	cleanup_error struct cni_error err = CNI_ERROR_INIT;
-	const char *t = NULL;
 	/* no cniVersion means 0.1.0 (""); null optional fields are absent */
 	assert_int_equal(parse_str(" {\"name\":\"n\",\"ipam\":null,\"type\":null}\n", &conf, &err),
 			 0);
@@ -270,8 +266,6 @@ static void test_conf_minimal(void **state)
 	assert_null(conf.type);
 	assert_null(conf.ipam);
 	assert_null(conf.prev_result);
-	assert_int_equal(cni_conf_ipam_type(&conf, &t, &err), -1);
-	assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
 }
 
 static void test_conf_decode_errors(void **state)

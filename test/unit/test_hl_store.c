@@ -19,6 +19,7 @@
 
 #include "ipam/host-local/ipstr.h"
 #include "ipam/host-local/disk/store.h"
+#include "util/text.h"
 
 static char tmpl[64];
 
@@ -273,10 +274,10 @@ static void test_trim(void **state)
 {
 	char b[32];
 	strcpy(b, " \t\r\nabc \v\f\n");
-	assert_int_equal(hl_trim_space(b, strlen(b)), 3);
+	assert_int_equal(text_trim_space(b, strlen(b)), 3);
 	assert_string_equal(b, "abc");
 	strcpy(b, "   ");
-	assert_int_equal(hl_trim_space(b, strlen(b)), 0);
+	assert_int_equal(text_trim_space(b, strlen(b)), 0);
 	assert_string_equal(b, "");
 }
 

@@ -214,6 +214,12 @@ static void test_contains(void **state)
 	assert_false(ip_net_contains(&n, &e));
 }
 
+/* Two prefixes overlap when either contains the other's address. */
+static bool ip_net_overlap(const struct ip_net *a, const struct ip_net *b)
+{
+	return ip_net_contains(a, &b->ip) || ip_net_contains(b, &a->ip);
+}
+
 static void test_overlap(void **state)
 {
 	struct ip_net a = N("10.0.0.0/8"), b = N("10.20.0.0/16"), c = N("11.0.0.0/8"),

@@ -65,6 +65,13 @@ static struct cni_result *parse_ok(const char *s, const char *fallback)
 	return r;
 }
 
+/* No field of the DNS object set ("" domain counts as unset). */
+static bool cni_dns_is_empty(const struct cni_dns *dns)
+{
+	return !dns->n_nameservers && !dns->n_search && !dns->n_options &&
+	       !(dns->domain && *dns->domain);
+}
+
 static void assert_prints(const struct cni_result *r, const char *version, const char *expect)
 {
 	cleanup_error struct cni_error err = CNI_ERROR_INIT;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/strv.h"
+#include "util/text.h"
 
 #define STAMP_NAME "stamp"
 /* fixed width, so that it is rewritten in place with one pwrite */
@@ -118,11 +120,6 @@ static void cache_clear(struct hl_index *ix)
 	free(ix->b);
 	ix->b = NULL;
 	ix->nb = 0;
-}
-
-static int oom(struct cni_error *err)
-{
-	return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
 }
 
 /* Give up on the index for this process: every lookup scans. */
@@ -234,15 +231,6 @@ static int write_file(int dirfd, const char *name, const char *data, size_t len)
 	return close(steal_fd(&fd));
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Names come back to unlinkat: only plain addresses, never a path. */
 static bool valid_name(const char *name)
 {
@@ -261,7 +249,7 @@ static int parse_line(char *p, struct hl_owner *o)
 	if (!(o->key = malloc(keyhex / 2 + 1)))
 		return -1;
 	for (size_t i = 0; i < keyhex; i += 2) {
-		int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
+		int hi = text_hex_digit(p[i]), lo = text_hex_digit(p[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		o->key[i / 2] = (char)(hi << 4 | lo);
@@ -269,13 +257,8 @@ static int parse_line(char *p, struct hl_owner *o)
 	o->keylen = keyhex / 2;
 	o->key[o->keylen] = '\0';
 	for (tok = strtok_r(sp + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char **names = realloc(o->names, (o->n + 1) * sizeof(*names));
-		if (!names)
+		if (!valid_name(tok) || strv_push(&o->names, &o->n, tok) < 0)
 			return -1;
-		o->names = names;
-		if (!valid_name(tok) || !(names[o->n] = strdup(tok)))
-			return -1;
-		o->n++;
 	}
 	return o->n ? 0 : -1;
 }
@@ -367,7 +350,7 @@ static struct hl_bucket *bucket_load(struct hl_index *ix, unsigned id, struct cn
 	}
 	if (!(b = realloc(ix->b, (ix->nb + 1) * sizeof(*b)))) {
 		bucket_free(&nb);
-		oom(err);
+		cni_error_oom(err);
 		return NULL;
 	}
 	ix->b = b;
@@ -390,18 +373,6 @@ static void remove_name(struct hl_owner *o, size_t i)
 	o->n--;
 }
 
-static int push_name(char ***names, size_t *n, const char *name)
-{
-	char **p = realloc(*names, (*n + 1) * sizeof(*p));
-	if (!p)
-		return -1;
-	*names = p;
-	if (!(p[*n] = strdup(name)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
 struct scan_find {
 	const char *key;
 	size_t keylen;
@@ -416,7 +387,7 @@ static int scan_find_cb(void *ctx, const char *name, const struct ip_addr *ip, c
 
 	if (keylen != f->keylen || memcmp(key, f->key, keylen) != 0)
 		return 0;
-	return push_name(f->names, f->n, name) < 0 ? oom(err) : 0;
+	return strv_push(f->names, f->n, name) < 0 ? cni_error_oom(err) : 0;
 }
 
 static void names_reset(char ***names, size_t *n)
@@ -471,8 +442,8 @@ again:
 				return -1;
 			goto again;
 		}
-		if (push_name(names, n, o->names[i]) < 0) {
-			oom(err);
+		if (strv_push(names, n, o->names[i]) < 0) {
+			cni_error_oom(err);
 			goto fail;
 		}
 		i++;
@@ -495,12 +466,12 @@ int hl_index_add(struct hl_index *ix, const char *key, size_t keylen, const char
 		return cni_error_is_set(err) ? -1 : 0;
 	if (!(o = owner_find(b, key, keylen))) {
 		if (!(owners = realloc(b->owners, (b->n + 1) * sizeof(*owners))))
-			return oom(err);
+			return cni_error_oom(err);
 		b->owners = owners;
 		o = &b->owners[b->n];
 		memset(o, 0, sizeof(*o));
 		if (!(o->key = malloc(keylen + 1)))
-			return oom(err);
+			return cni_error_oom(err);
 		memcpy(o->key, key, keylen);
 		o->key[keylen] = '\0';
 		o->keylen = keylen;
@@ -509,8 +480,8 @@ int hl_index_add(struct hl_index *ix, const char *key, size_t keylen, const char
 	for (size_t i = 0; i < o->n; i++)
 		if (strcmp(o->names[i], name) == 0)
 			return 0; /* a rebuild already saw it */
-	if (push_name(&o->names, &o->n, name) < 0)
-		return oom(err);
+	if (strv_push(&o->names, &o->n, name) < 0)
+		return cni_error_oom(err);
 	b->dirty = true;
 	return 0;
 }
@@ -619,7 +590,7 @@ static int collect_cb(void *ctx, const char *name, const struct ip_addr *ip, con
 	if (es->n == es->cap) {
 		size_t cap = es->cap ? es->cap * 2 : 64;
 		if (!(e = realloc(es->e, cap * sizeof(*e))))
-			return oom(err);
+			return cni_error_oom(err);
 		es->e = e;
 		es->cap = cap;
 	}
@@ -631,7 +602,7 @@ static int collect_cb(void *ctx, const char *name, const struct ip_addr *ip, con
 	if (!e->key || !e->name) {
 		free(e->key);
 		free(e->name);
-		return oom(err);
+		return cni_error_oom(err);
 	}
 	memcpy(e->key, key, keylen);
 	e->key[keylen] = '\0';

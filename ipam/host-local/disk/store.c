@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/io.h"
+#include "util/text.h"
 #include "ipam/host-local/ipstr.h"
 #include "util/lock.h"
 
@@ -27,7 +29,7 @@ static int mkdir_p(const char *path, struct cni_error *err)
 	size_t len;
 
 	if (!p)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	len = strlen(p);
 	for (size_t i = 1; i <= len; i++) {
 		if (p[i] != '/' && p[i] != '\0')
@@ -49,7 +51,7 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bo
 	cleanup_free char *path = NULL;
 
 	if (asprintf(&path, "%s/%s", data_dir, name) < 0)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0 && errno == ENOENT && create) {
 		if (mkdir_p(path, err) < 0)
@@ -82,24 +84,6 @@ void hl_store_close(struct hl_store *s)
 	s->path = NULL;
 }
 
-static bool is_go_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-size_t hl_trim_space(char *s, size_t len)
-{
-	size_t b = 0;
-
-	while (len > 0 && is_go_space(s[len - 1]))
-		len--;
-	while (b < len && is_go_space(s[b]))
-		b++;
-	memmove(s, s + b, len - b);
-	s[len - b] = '\0';
-	return len - b;
-}
-
 char *hl_owner_key(const char *id, const char *ifname, size_t *len)
 {
 	size_t idlen = strlen(id), iflen = ifname ? strlen(ifname) : 0;
@@ -108,7 +92,7 @@ char *hl_owner_key(const char *id, const char *ifname, size_t *len)
 	if (!k)
 		return NULL;
 	memcpy(k, id, idlen + 1);
-	idlen = hl_trim_space(k, idlen);
+	idlen = text_trim_space(k, idlen);
 	if (ifname) {
 		memcpy(k + idlen, "\r\n", 2);
 		memcpy(k + idlen + 2, ifname, iflen + 1);
@@ -117,20 +101,6 @@ char *hl_owner_key(const char *id, const char *ifname, size_t *len)
 	if (len)
 		*len = idlen;
 	return k;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *key, size_t keylen,
@@ -148,7 +118,7 @@ int hl_store_reserve(struct hl_store *s, const struct ip_addr *ip, const char *k
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
 					   name);
-	if (write_all(fd, key, keylen) < 0 || close(steal_fd(&fd)) < 0) {
+	if (io_write_all(fd, key, keylen) < 0 || close(steal_fd(&fd)) < 0) {
 		e = errno;
 		unlinkat(s->dirfd, name, 0);
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, e, "write %s/%s", s->path, name);
@@ -208,16 +178,16 @@ int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
 	buf = malloc(HL_OWNER_MAX + 1);
 	if (!buf)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	if (read_bounded(fd, buf, HL_OWNER_MAX, &len, &big) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "read %s/%s", s->path, name);
 	if (big)
 		len = 0;
-	len = hl_trim_space(buf, len);
+	len = text_trim_space(buf, len);
 	/* shrink: most keys are ~70 bytes */
 	*key = strndup(buf, len);
 	if (!*key)
-		return cni_error_set(err, CNI_ERR_SYSTEM, "out of memory");
+		return cni_error_oom(err);
 	*keylen = len;
 	return 0;
 }
@@ -251,7 +221,7 @@ int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "open %s/%s", s->path, name);
 	ip_addr_format(ip, addr);
-	if (write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
+	if (io_write_all(fd, addr, strlen(addr)) < 0 || ftruncate(fd, (off_t)strlen(addr)) < 0 ||
 	    close(steal_fd(&fd)) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "write %s/%s", s->path,
 					   name);

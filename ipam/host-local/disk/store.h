@@ -53,9 +53,6 @@ static inline void hl_store_cleanup(struct hl_store *s)
 /* The owner key a reservation holds: TrimSpace(id) "\r\n" ifname, or the
  * legacy TrimSpace(id) when ifname is NULL. malloc'd (NULL on ENOMEM). */
 char *hl_owner_key(const char *id, const char *ifname, size_t *len);
-/* Trim Go-style (ASCII white space) in place, NUL-terminate; returns the
- * new length. s must have room for len + 1 bytes. */
-size_t hl_trim_space(char *s, size_t len);
 
 /* Create the reservation file for ip (O_CREAT|O_EXCL|O_NOFOLLOW, 0644) and
  * write key into it. 1 created, 0 the address is taken, -1 error (a file we

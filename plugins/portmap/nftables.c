@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * portmap ADD/DEL/CHECK in nftables (the layout is in nftables.h): one
+ * round trip of GETs tells what is there, then one batch changes it. Every
+ * element carries its owner "network/containerID/ifname"; an element is
+ * only ever removed by its owner (or by GC), and a host port another
+ * container holds queues behind it.
+ */
+#define _GNU_SOURCE
+#include "nftables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include "util/cleanup.h"
+
+enum obj_kind { OBJ_DNAT, OBJ_WAIT, OBJ_HAIRPIN, OBJ_LOCALHOST };
+
+/* A map or set a call touches, and whether it exists. */
+struct obj {
+	enum obj_kind kind;
+	char name[PM_NAME_MAX];
+	int family, prefix;
+	bool keyed_host;
+	const struct pm_conds *cond;
+	size_t q; /* its GETSET */
+	/* DEL/GC: the waiting list's elements, dumped when needed */
+	struct nft_elem *waiting;
+	size_t n_waiting;
+	bool dumped;
+};
+
+/* One entry: its elements and the GETs of them. */
+struct item {
+	const struct pm_entry *e;
+	size_t dnat, wait, hp; /* objects */
+	struct nft_elem d, w, h, l;
+	bool want_hp, want_lo;
+	size_t qd, qw, qh, ql; /* element GETs (SIZE_MAX: none) */
+};
+
+struct plan {
+	const struct pm_target *t;
+	char owner[NFT_OWNER_MAX + 1];
+	struct item *it;
+	struct obj obj[64 + 4];
+	size_t n_obj;
+	struct nft_query *q;
+	size_t nq, capq;
+	size_t q_base; /* GETCHAIN hostports */
+	struct pm_legacy legacy;
+	bool with_legacy;
+};
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n_obj; i++)
+		free(p->obj[i].waiting);
+	free(p->it);
+	free(p->q);
+}
+#define cleanup_plan __attribute__((cleanup(plan_free)))
+
+static size_t add_query(struct plan *p, enum nft_query_kind kind, const char *name,
+			const struct nft_elem *e)
+{
+	struct nft_query *q = &p->q[p->nq];
+
+	memset(q, 0, sizeof(*q));
+	q->kind = kind;
+	q->family = NFPROTO_INET;
+	q->table = PM_TABLE;
+	q->name = name;
+	if (e)
+		q->elem = *e;
+	return p->nq++;
+}
+
+/* The object named so (made, with its GETSET, when new). */
+static size_t get_obj(struct plan *p, enum obj_kind kind, const char *name, int family,
+		      bool keyed_host, int prefix, const struct pm_conds *cond)
+{
+	struct obj *o;
+
+	for (size_t i = 0; i < p->n_obj; i++)
+		if (!strcmp(p->obj[i].name, name))
+			return i;
+	o = &p->obj[p->n_obj];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->family = family;
+	o->keyed_host = keyed_host;
+	o->prefix = prefix;
+	o->cond = cond;
+	o->q = add_query(p, NFT_Q_SET, o->name, NULL);
+	return p->n_obj++;
+}
+
+static bool dup_elem(const struct plan *p, size_t upto, bool hp, const struct nft_elem *e,
+		     size_t set)
+{
+	for (size_t j = 0; j < upto; j++) {
+		const struct item *o = &p->it[j];
+		const struct nft_elem *x = hp ? &o->h : &o->l;
+		if ((hp ? o->want_hp && o->hp == set : o->want_lo) && x->klen == e->klen &&
+		    !memcmp(x->key, e->key, e->klen))
+			return true;
+	}
+	return false;
+}
+
+/* What this call looks at: per entry its DNAT element, its waiting element
+ * and (snat) its hairpin and localhost elements; the maps and sets; the
+ * base chain; and on DEL the reference's chains. */
+static int plan_build(struct plan *p, const struct pm_target *t, bool with_legacy,
+		      struct cni_error *err)
+{
+	char name[PM_NAME_MAX];
+	uint64_t seq;
+	struct timespec ts;
+
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->with_legacy = with_legacy;
+	nft_owner_format(t->network, t->container_id, t->ifname, p->owner);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	/* at most 4 per entry, 4 objects per entry, the base, the legacy ones */
+	p->capq = 8 * t->n + 8 + PM_LEGACY_QUERIES;
+	p->q = calloc(p->capq, sizeof(*p->q));
+	p->it = calloc(t->n ? t->n : 1, sizeof(*p->it));
+	if (!p->q || !p->it)
+		return cni_error_oom(err);
+	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pm_entry *e = &t->entries[i];
+		const struct pm_conds *c = &t->cond[e->family == AF_INET ? 0 : 1];
+		struct item *it = &p->it[i];
+		int prefix = t->masq_all ? 0 : e->caddr.prefix;
+
+		if (p->n_obj + 4 > sizeof(p->obj) / sizeof(p->obj[0]))
+			return cni_error_set(err, CNI_ERR_INTERNAL, "portmap: too many maps");
+		it->e = e;
+		it->qh = it->ql = SIZE_MAX;
+		it->dnat =
+		    get_obj(p, OBJ_DNAT, pm_dnat_map_name(e->family, e->keyed_host, e->cond, name),
+			    e->family, e->keyed_host, 0, c);
+		it->wait =
+		    get_obj(p, OBJ_WAIT, pm_wait_map_name(e->family, e->keyed_host, e->cond, name),
+			    e->family, e->keyed_host, 0, c);
+		pm_dnat_elem(e, &it->d);
+		pm_wait_elem(e, p->owner, seq, &it->w);
+		snprintf(it->d.owner, sizeof(it->d.owner), "%s", p->owner);
+		snprintf(it->w.owner, sizeof(it->w.owner), "%s", p->owner);
+		it->qd = add_query(p, NFT_Q_ELEM, p->obj[it->dnat].name, &it->d);
+		it->qw = add_query(p, NFT_Q_ELEM, p->obj[it->wait].name, &it->w);
+		/* DEL looks for them whatever snat says now */
+		if ((!t->snat && !with_legacy) || t->addr_unknown)
+			continue;
+		it->hp = get_obj(p, OBJ_HAIRPIN, pm_hairpin_set_name(e->family, prefix, name),
+				 e->family, false, prefix, NULL);
+		pm_hairpin_elem(e, t->masq_all, &it->h);
+		snprintf(it->h.owner, sizeof(it->h.owner), "%s", p->owner);
+		if (!dup_elem(p, i, true, &it->h, it->hp)) {
+			it->want_hp = true;
+			it->qh = add_query(p, NFT_Q_ELEM, p->obj[it->hp].name, &it->h);
+		}
+		if (e->family != AF_INET || t->masq_all)
+			continue;
+		get_obj(p, OBJ_LOCALHOST, PM_LOCALHOST_SET, AF_INET, false, 32, NULL);
+		pm_localhost_elem(e, &it->l);
+		snprintf(it->l.owner, sizeof(it->l.owner), "%s", p->owner);
+		if (!dup_elem(p, i, false, &it->l, 0)) {
+			it->want_lo = true;
+			it->ql = add_query(p, NFT_Q_ELEM, PM_LOCALHOST_SET, &it->l);
+		}
+	}
+	if (with_legacy) {
+		pm_legacy_queries(t->network, t->container_id, &p->legacy, &p->q[p->nq]);
+		p->nq += PM_LEGACY_QUERIES;
+	}
+	return 0;
+}
+
+static const struct nft_query *q_of(const struct plan *p, size_t i)
+{
+	return i == SIZE_MAX ? NULL : &p->q[i];
+}
+
+static bool found(const struct plan *p, size_t i)
+{
+	const struct nft_query *q = q_of(p, i);
+	return q && q->found;
+}
+
+static bool obj_exists(const struct plan *p, size_t o)
+{
+	return p->q[p->obj[o].q].found;
+}
+
+static int put_elem(struct nft_msgs *m, uint16_t type, uint16_t flags, const char *set,
+		    const struct nft_elem *e, const char *desc)
+{
+	return nft_put_elem(m, type, flags, NFPROTO_INET, PM_TABLE, set, e, desc);
+}
+
+/* "tcp/8080 to 10.88.0.5:80", for messages */
+static const char *entry_desc(const struct pm_entry *e, char *buf, size_t size)
+{
+	char h[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN];
+	snprintf(buf, size, "%s %s%s%s%u to %s%s%s:%u", pm_proto_name(e->proto),
+		 e->keyed_host ? (e->family == AF_INET6 ? "[" : "") : "",
+		 e->keyed_host ? ip_addr_format(&e->host_ip, h) : "",
+		 e->keyed_host ? (e->family == AF_INET6 ? "]:" : ":") : "", e->host_port,
+		 e->family == AF_INET6 ? "[" : "", ip_addr_format(&e->caddr.ip, c),
+		 e->family == AF_INET6 ? "]" : "", e->container_port);
+	return buf;
+}
+
+static bool same_data(const struct nft_elem *a, const struct nft_elem *b)
+{
+	return a->dlen == b->dlen && !memcmp(a->data, b->data, a->dlen);
+}
+
+/* Two waiting elements for the same target (their sequence aside). */
+static bool same_wait(const struct nft_elem *a, const struct nft_elem *b)
+{
+	return a->dlen == b->dlen && a->dlen >= 8 && !memcmp(a->data, b->data, a->dlen - 8);
+}
+
+/* Create the missing maps and sets (EXCL) with their rules. */
+static int put_objs(struct plan *p, struct nft_msgs *m, bool need_wait)
+{
+	for (size_t i = 0; i < p->n_obj; i++) {
+		struct obj *o = &p->obj[i];
+		struct nft_set_def d;
+
+		if (obj_exists(p, i))
+			continue;
+		switch (o->kind) {
+		case OBJ_DNAT:
+			pm_dnat_def(o->family, o->keyed_host, false, o->name, &d);
+			if (nft_put_set_excl(m, NFPROTO_INET, PM_TABLE, &d) < 0 ||
+			    pm_put_dnat_rule(m, o->family, o->keyed_host, o->cond, o->name) < 0)
+				return -1;
+			break;
+		case OBJ_WAIT:
+			/* only when something waits: plain create, no rule */
+			if (!need_wait)
+				break;
+			pm_dnat_def(o->family, o->keyed_host, true, o->name, &d);
+			if (nft_put_set(m, NFPROTO_INET, PM_TABLE, &d) < 0)
+				return -1;
+			break;
+		case OBJ_HAIRPIN:
+			pm_hairpin_def(o->family, o->name, &d);
+			if (nft_put_set_excl(m, NFPROTO_INET, PM_TABLE, &d) < 0 ||
+			    pm_put_hairpin_rule(m, o->family, o->prefix, o->name) < 0)
+				return -1;
+			break;
+		case OBJ_LOCALHOST:
+			pm_localhost_def(&d);
+			if (nft_put_set_excl(m, NFPROTO_INET, PM_TABLE, &d) < 0 ||
+			    pm_put_localhost_rule(m) < 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* An element of ours in set: add it, replace another owner's (a leak: the
+ * address was reused), or leave ours. */
+static int put_owned(struct plan *p, struct nft_msgs *m, const char *set, const struct nft_elem *e,
+		     const struct nft_query *q, const char *desc)
+{
+	if (q->found && !strcmp(q->elem.owner, p->owner))
+		return 0;
+	if (q->found) {
+		fprintf(stderr, "portmap: %s in %s was %s's: replacing\n", desc, set,
+			q->elem.owner);
+		if (put_elem(m, NFT_MSG_DELSETELEM, 0, set, e, desc) < 0)
+			return -1;
+	}
+	return put_elem(m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, set, e, desc);
+}
+
+static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	struct plan *p = data;
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	bool need_wait = false;
+	char desc[128];
+
+	if (nft_query_run(s, p->q, p->nq, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->t->n; i++)
+		if (found(p, p->it[i].qd) && strcmp(p->q[p->it[i].qd].elem.owner, p->owner))
+			need_wait = true;
+
+	nft_msgs_init(&m, s, true);
+	if (!p->q[p->q_base].found && pm_put_base(&m) < 0)
+		return cni_error_oom(err);
+	if (put_objs(p, &m, need_wait) < 0)
+		return cni_error_oom(err);
+	for (size_t i = 0; i < p->t->n; i++) {
+		struct item *it = &p->it[i];
+		const struct nft_query *qd = &p->q[it->qd], *qw = &p->q[it->qw];
+		const char *dn = p->obj[it->dnat].name, *wn = p->obj[it->wait].name;
+
+		entry_desc(it->e, desc, sizeof(desc));
+		if (!qd->found || !strcmp(qd->elem.owner, p->owner)) {
+			/* free, or ours already (replaced if it changed) */
+			if (qd->found && same_data(&qd->elem, &it->d))
+				;
+			else if ((qd->found &&
+				  put_elem(&m, NFT_MSG_DELSETELEM, 0, dn, &it->d, desc) < 0) ||
+				 put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, dn, &it->d, desc) < 0)
+				return cni_error_oom(err);
+			/* waiting no more */
+			if (qw->found && put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0)
+				return cni_error_oom(err);
+		} else if (!qw->found || !same_wait(&qw->elem, &it->w)) {
+			/* another container holds the host port: wait behind it */
+			fprintf(stderr,
+				"portmap: %s: the host port is mapped to %s; %s waits for it\n",
+				desc, qd->elem.owner, p->owner);
+			if ((qw->found &&
+			     put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0) ||
+			    put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, wn, &it->w, desc) < 0)
+				return cni_error_oom(err);
+		}
+		if (it->want_hp &&
+		    put_owned(p, &m, p->obj[it->hp].name, &it->h, &p->q[it->qh], desc) < 0)
+			return cni_error_oom(err);
+		if (it->want_lo &&
+		    put_owned(p, &m, PM_LOCALHOST_SET, &it->l, &p->q[it->ql], desc) < 0)
+			return cni_error_oom(err);
+	}
+	return nft_msgs_commit(s, &m, kerr, err);
+}
+
+int pm_nft_add(const struct pm_target *t, struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	cleanup_plan struct plan p = {0};
+
+	if (t->n == 0)
+		return 0;
+	if (plan_build(&p, t, false, err) < 0 || nft_sock_open(&s, err) < 0)
+		return -1;
+	/* EEXIST: another writer added an element, map or the base since
+	 * our GETs; ENOENT: something went away since */
+	if (nft_retry(&s, add_once, &p, (const int[]){EEXIST, ENOENT, 0}, err) < 0)
+		return cni_error_wrap(err, "port mappings for %s", p.owner);
+	return 0;
+}
+
+/* ---- DEL ---- */
+
+static bool keep_all(const struct nft_elem *e, void *data)
+{
+	(void)e;
+	(void)data;
+	return true;
+}
+
+/* The waiting list of object o, dumped once per attempt. */
+static int waiting_of(struct nft_sock *s, struct plan *p, size_t o, struct cni_error *err)
+{
+	struct obj *w = &p->obj[o];
+
+	int rc;
+
+	if (w->dumped || !obj_exists(p, o))
+		return 0;
+	free(w->waiting);
+	w->waiting = NULL;
+	w->n_waiting = 0;
+	rc = nft_collect_elems(s, NFPROTO_INET, PM_TABLE, w->name, keep_all, NULL, &w->waiting,
+			       &w->n_waiting, err);
+	if (rc < 0)
+		return rc;
+	w->dumped = true;
+	return 0;
+}
+
+/* Queue the promotion of the oldest mapping waiting for dnat key d (none
+ * of skip_owner's, and none stale() rejects): out of waiting list w, into
+ * map dnat. */
+int pm_put_promote(struct nft_msgs *m, const char *dnat, const char *wait,
+		   const struct nft_elem *waiting, size_t n, const struct nft_elem *d,
+		   bool (*skip)(const struct nft_elem *w, void *data), void *data)
+{
+	const struct nft_elem *best = NULL;
+	struct nft_elem next;
+
+	for (size_t i = 0; i < n; i++) {
+		struct nft_elem k;
+		pm_wait_to_dnat(&waiting[i], &k);
+		if (k.klen != d->klen || memcmp(k.key, d->key, k.klen) || skip(&waiting[i], data))
+			continue;
+		if (!best || pm_wait_seq(&waiting[i]) < pm_wait_seq(best))
+			best = &waiting[i];
+	}
+	if (!best)
+		return 0;
+	pm_wait_to_dnat(best, &next);
+	fprintf(stderr, "portmap: the host port goes to %s, which waited for it\n", next.owner);
+	if (put_elem(m, NFT_MSG_DELSETELEM, 0, wait, best, "a waiting mapping") < 0 ||
+	    put_elem(m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, dnat, &next, "a waiting mapping") < 0)
+		return -1;
+	return 1;
+}
+
+static bool owned_by(const struct nft_elem *w, void *owner)
+{
+	return !strcmp(w->owner, owner);
+}
+
+static int del_by_owner(struct nft_sock *s, struct plan *p, struct nft_msgs *m,
+			struct cni_error *err);
+
+static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
+{
+	struct plan *p = data;
+	cleanup_nft_msgs struct nft_msgs m = {0};
+	char desc[128];
+	int rc;
+
+	for (size_t i = 0; i < p->n_obj; i++)
+		p->obj[i].dumped = false;
+	if (nft_query_run(s, p->q, p->nq, err) < 0)
+		return -1;
+	nft_msgs_init(&m, s, true);
+	for (size_t i = 0; i < p->t->n; i++) {
+		struct item *it = &p->it[i];
+		const struct nft_query *qd = &p->q[it->qd], *qw = &p->q[it->qw];
+		const char *dn = p->obj[it->dnat].name, *wn = p->obj[it->wait].name;
+
+		entry_desc(it->e, desc, sizeof(desc));
+		if (qw->found && !strcmp(qw->elem.owner, p->owner) &&
+		    put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0)
+			return cni_error_oom(err);
+		if (!qd->found || strcmp(qd->elem.owner, p->owner) != 0)
+			continue; /* absent, or another container's: not ours to remove */
+		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, dn, &it->d, desc) < 0)
+			return cni_error_oom(err);
+		if (waiting_of(s, p, it->wait, err) < 0)
+			goto dump_failed;
+		if (pm_put_promote(&m, dn, wn, p->obj[it->wait].waiting, p->obj[it->wait].n_waiting,
+				   &it->d, owned_by, p->owner) < 0)
+			return cni_error_oom(err);
+	}
+	for (size_t i = 0; i < p->t->n; i++) {
+		struct item *it = &p->it[i];
+		if (found(p, it->qh) && !strcmp(p->q[it->qh].elem.owner, p->owner) &&
+		    put_elem(&m, NFT_MSG_DELSETELEM, 0, p->obj[it->hp].name, &it->h, "hairpin") < 0)
+			return cni_error_oom(err);
+		if (found(p, it->ql) && !strcmp(p->q[it->ql].elem.owner, p->owner) &&
+		    put_elem(&m, NFT_MSG_DELSETELEM, 0, PM_LOCALHOST_SET, &it->l, "localhost") < 0)
+			return cni_error_oom(err);
+	}
+	if (p->t->addr_unknown && p->t->n && del_by_owner(s, p, &m, err) < 0)
+		goto dump_failed;
+	if (p->with_legacy) {
+		rc = pm_legacy_put_del(s, &m, &p->legacy, p->t->container_id, err);
+		if (rc < 0) {
+			if (rc == -EINTR)
+				goto dump_failed;
+			return -1;
+		}
+	}
+	return nft_msgs_commit(s, &m, kerr, err);
+
+dump_failed:
+	if (cni_error_is_set(err))
+		return -1;
+	*kerr = EINTR;
+	return cni_error_set(err, CNI_ERR_NFTABLES, "nftables: dump interrupted");
+}
+
+/* No address known (DEL without prevResult): find this owner's hairpin and
+ * localhost elements by dumping those sets. */
+static int del_by_owner(struct nft_sock *s, struct plan *p, struct nft_msgs *m,
+			struct cni_error *err)
+{
+	static const char *const prefixes[] = {"hairpin", PM_LOCALHOST_SET, NULL};
+	return nft_put_del_picked(s, m, NFPROTO_INET, PM_TABLE, prefixes, owned_by, p->owner, err);
+}
+
+int pm_nft_del(const struct pm_target *t, struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	cleanup_plan struct plan p = {0};
+
+	if (plan_build(&p, t, true, err) < 0 || nft_sock_open(&s, err) < 0)
+		return -1;
+	/* ENOENT: removed since we looked (a parallel DEL or GC); EEXIST: a
+	 * promotion raced with an ADD; EBUSY: a rule jumping to the
+	 * reference's chain appeared after our dump */
+	if (nft_retry(&s, del_once, &p, (const int[]){ENOENT, EINTR, EEXIST, EBUSY, 0}, err) < 0)
+		return cni_error_wrap(err, "removing port mappings of %s", p.owner);
+	return 0;
+}
+
+/* ---- CHECK ---- */
+
+int pm_nft_check(const struct pm_target *t, struct cni_error *err)
+{
+	cleanup_nft_sock struct nft_sock s = {0};
+	cleanup_plan struct plan p = {0};
+	char desc[128];
+
+	if (t->n == 0)
+		return 0;
+	if (plan_build(&p, t, false, err) < 0 || nft_sock_open(&s, err) < 0 ||
+	    nft_query_run(&s, p.q, p.nq, err) < 0)
+		return -1;
+	if (!p.q[p.q_base].found)
+		return cni_error_set(err, CNI_ERR_CHECK, "no table inet %s chain %s", PM_TABLE,
+				     PM_CHAIN_HOSTPORTS);
+	for (size_t i = 0; i < t->n; i++) {
+		struct item *it = &p.it[i];
+		const struct nft_query *qd = &p.q[it->qd], *qw = &p.q[it->qw];
+
+		entry_desc(it->e, desc, sizeof(desc));
+		if (qd->found && !strcmp(qd->elem.owner, p.owner)) {
+			if (!same_data(&qd->elem, &it->d))
+				return cni_error_set(err, CNI_ERR_CHECK,
+						     "port mapping %s: map %s has another target",
+						     desc, p.obj[it->dnat].name);
+		} else if (!qw->found || !same_wait(&qw->elem, &it->w)) {
+			return cni_error_set(err, CNI_ERR_CHECK,
+					     "port mapping %s of %s is missing from map %s", desc,
+					     p.owner, p.obj[it->dnat].name);
+		}
+		if (it->want_hp && (!p.q[it->qh].found || strcmp(p.q[it->qh].elem.owner, p.owner)))
+			return cni_error_set(err, CNI_ERR_CHECK,
+					     "port mapping %s: no hairpin masquerade in set %s",
+					     desc, p.obj[it->hp].name);
+		if (it->want_lo && (!p.q[it->ql].found || strcmp(p.q[it->ql].elem.owner, p.owner)))
+			return cni_error_set(err, CNI_ERR_CHECK,
+					     "port mapping %s: no masquerade from 127.0.0.1 in set "
+					     "%s",
+					     desc, PM_LOCALHOST_SET);
+	}
+	return 0;
+}
