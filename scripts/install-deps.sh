@@ -8,8 +8,9 @@ build=(gcc make pkg-config libcjson-dev libmnl-dev libnftnl-dev)
 runtime=(iproute2 nftables iputils-ping procps)
 test=(bats bats-support bats-assert libcmocka-dev jq util-linux strace
 	containernetworking-plugins iptables golang-go golang-github-appc-cni-dev
-	podman runc busybox-static inotify-tools python3)
-bench=(containernetworking-plugins jq)
+	podman runc busybox-static inotify-tools python3
+	containerd python3-grpcio python3-grpc-tools libc6-dev)
+bench=(containernetworking-plugins jq containerd runc python3-grpcio python3-grpc-tools libc6-dev)
 # libFuzzer comes with clang's runtime (compiler-rt)
 fuzz=(clang libclang-rt-dev)
 # scripts/vm-run and make test-kernels: qemu, the tools that unpack Debian's

@@ -16,10 +16,15 @@ static const char *field_name(const char *key, const char *what)
 	return what ? what : key;
 }
 
-/* JSON null is treated as absent, as Go's decoder does. */
+/* A field as Go's encoding/json (the reference's decoder) finds it: the
+ * key as written, else one equal to it without regard to case (containerd
+ * 1.6 sends portMappings as {"HostPort":..,"ContainerPort":..}: Go field
+ * names). JSON null is treated as absent, as Go's decoder does. */
 static const cJSON *get_field(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v)
+		v = cJSON_GetObjectItem(obj, key); /* ASCII case folding */
 	return cJSON_IsNull(v) ? NULL : v;
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# scripts/bench --smoke runs end to end against the reference plugins and
-# leaves nothing behind. Never asserts a time or a budget.
+# scripts/bench --smoke runs end to end against the reference plugins (the
+# bridge alone, the chain, the chain inside containerd's CRI) and leaves
+# nothing behind. Never asserts a time or a budget.
 #
 #   CNI_TEST_BIN  dir with our bridge/host-local (default ./bin)
 
 bats_require_minimum_version 1.5.0
 load helpers
+source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 
 @test "bench --smoke: runs, prints the table and valid JSON, cleans up" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
@@ -21,24 +23,42 @@ load helpers
 		--ours "$CNI_TEST_BIN" --json-out "$BATS_TEST_TMPDIR/bench.json"
 	[ "$status" -eq 0 ] || fail "bench exited $status: $stderr"
 
-	# the table: every figure, for both sides, and the budget lines
-	assert_output --partial "ADD latency median (ms)"
-	assert_output --partial "DEL latency p99 (ms)"
-	assert_output --partial "ADD throughput, 8 callers (ops/s)"
-	assert_output --partial "ADD median, 20 containers on bridge (ms)"
+	# the table: every figure, for both parts, and the budget lines
+	assert_output --partial "bridge ADD latency median (ms)"
+	assert_output --partial "bridge DEL latency p99 (ms)"
+	assert_output --partial "bridge ADD throughput, 8 callers (ops/s)"
+	assert_output --partial "bridge ADD median, 20 containers (ms)"
+	assert_output --partial "exec of an empty program, 0 containers (ms)"
+	assert_output --partial "chain ADD latency median (ms)"
+	assert_output --partial "chain DEL throughput, 8 callers (ops/s)"
+	assert_output --partial "of which portmap ADD median (ms)"
+	assert_output --partial "portmap DEL median, 20 mapped (ms)"
+	assert_output --partial "kernel nft element add, 20 mapped (ms)"
 	assert_output --partial "bridge binary, stripped (KiB)"
 	assert_output --partial "peak RSS of an ADD, bridge tree (KiB)"
-	assert_output --regexp "(PASS|MISS)  ADD median >= 10x faster"
+	assert_output --regexp "(PASS|MISS)  bridge ADD median at 0 containers <= 1.3x exec"
+	assert_output --regexp "(PASS|MISS)  chain ADD median >= 10x faster"
+	assert_output --regexp "(PASS|MISS)  chain inside containerd \(CRI\) >= 8x"
 
-	# the JSON: parses, has numbers for both sides, no failed call
+	# the JSON: parses, has numbers for both sides and parts, no failed call
 	jq -e '.results.add_latency.reference.median > 0
 		and .results.add_latency.ours.median > 0
 		and .results.del_throughput.ours > 0
 		and (.results.scale | length) == 2
-		and (.budgets | length) == 8
+		and .results.scale[0].exec_floor.ours.median > 0
+		and .chain.add_latency.ours.median > 0
+		and .chain.steps.portmap_add.reference.median > 0
+		and (.chain.scale | length) == 2
+		and .chain.scale[1].kernel_nft_add.ours.median > 0
+		and (.budgets | length) == 14
 		and .failed_calls.reference == 0 and .failed_calls.ours == 0' \
 		"$BATS_TEST_TMPDIR/bench.json" >/dev/null ||
 		fail "bad JSON: $(cat "$BATS_TEST_TMPDIR/bench.json")"
+	# the CRI figure, where containerd can run
+	if [ -z "$(crid_why_not)" ]; then
+		jq -e '.cri.pod_network_setup.ours.n == 3 and .cri.pod_network_setup.reference.median > 0' \
+			"$BATS_TEST_TMPDIR/bench.json" >/dev/null || fail "no CRI figure: $stderr"
+	fi
 
 	# nothing left: no scratch dir, no bridge in the real host netns
 	run ls -A "$scratch"

@@ -466,6 +466,26 @@ static void test_json_helpers(void **state)
 	assert_null(o);
 }
 
+/* keys matched as Go's decoder matches them: exact first, else any case */
+static void test_json_key_case(void **state)
+{
+	cleanup_cjson cJSON *j =
+	    cJSON_Parse("{\"HostPort\":8080,\"hostIP\":\"a\",\"HostIP\":\"b\",\"Flag\":null}");
+	cleanup_error struct cni_error err = CNI_ERROR_INIT;
+	const char *s = NULL;
+	long i = 0;
+
+	assert_int_equal(cni_json_int(j, "hostPort", NULL, 0, 65535, &i, &err), 0);
+	assert_int_equal(i, 8080);
+	assert_int_equal(cni_json_string(j, "HostIP", NULL, &s, &err), 0);
+	assert_string_equal(s, "b"); /* the exact match wins */
+	assert_int_equal(cni_json_string(j, "hostIP", NULL, &s, &err), 0);
+	assert_string_equal(s, "a");
+	s = "unchanged";
+	assert_int_equal(cni_json_string(j, "flag", NULL, &s, &err), 0); /* null = absent */
+	assert_string_equal(s, "unchanged");
+}
+
 static void test_gc_attachments(void **state)
 {
 	cleanup_conf struct cni_conf conf = {0};
@@ -594,6 +614,7 @@ int main(void)
 	    cmocka_unit_test(test_conf_read),
 	    cmocka_unit_test(test_read_all_bound),
 	    cmocka_unit_test(test_json_helpers),
+	    cmocka_unit_test(test_json_key_case),
 	    cmocka_unit_test(test_gc_attachments),
 	    cmocka_unit_test(test_gc_attachments_absent_and_bad),
 	    cmocka_unit_test(test_find_plugin),
