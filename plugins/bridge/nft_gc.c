@@ -66,7 +66,7 @@ int nft_gc(const char *network, const struct cni_attachment *valid, size_t n, st
 	if (nft_sock_open(&s, err) < 0)
 		rc = -1;
 	else if ((rc = nft_masq_retry_tidy(&s, gc_once, &g, &g.tidy,
-					    (const int[]){ENOENT, EINTR, 0}, err)) < 0)
+					   (const int[]){ENOENT, EINTR, 0}, err)) < 0)
 		cni_error_wrap(err, "nftables gc of network %s", network);
 	nft_owners_free(&g.owners);
 	return rc < 0 ? -1 : 0;
