@@ -295,7 +295,6 @@ vo net2/other/eth0"
 	assert_success
 }
 
-# bats test_tags=vm
 @test "spoofchk: frames and ARP with a foreign source MAC are dropped on the bridge" {
 	local c=nftc-$TAG mac
 	add_ns "$c"
@@ -467,6 +466,7 @@ probe() {
 	grep -v '^ready$' "$f"
 }
 
+# bats test_tags=vm
 @test "e2e: IPv4 leaving the subnet is masqueraded, inside it is not" {
 	e2e_topology
 	run probe 10.78.0.2 40001
