@@ -60,15 +60,15 @@ int hl_range_canonicalize(struct hl_range *r, struct cni_error *err)
 		r->end = last;
 		if (fam == AF_INET)
 			ip_addr_prev(&r->end);
-	} else {
-		if (check_in_subnet(r, &r->end, "rangeEnd", err) < 0)
-			return -1;
-		if (ip_addr_cmp(&r->end, &r->start) < 0)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "%s.rangeEnd: %s is in network %s but before start %s",
-					     r->where, ip_addr_format(&r->end, s1), ns,
-					     ip_addr_format(&r->start, s2));
+	} else if (check_in_subnet(r, &r->end, "rangeEnd", err) < 0) {
+		return -1;
 	}
+	/* also a defaulted end: rangeStart on the broadcast address is past it */
+	if (ip_addr_cmp(&r->end, &r->start) < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s.rangeEnd: %s is in network %s but before start %s",
+				     r->where, ip_addr_format(&r->end, s1), ns,
+				     ip_addr_format(&r->start, s2));
 	return 0;
 }
 
