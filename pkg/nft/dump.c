@@ -246,7 +246,7 @@ int nft_put_del_picked(struct nft_sock *s, struct nft_msgs *m, uint16_t family, 
 	for (size_t i = 0; rc == 0 && i < n_sets; i++) {
 		cleanup_free struct nft_elem *v = NULL;
 		size_t n = 0;
-		rc = nft_collect_elems(s, family, table, sets[i], pick, data, &v, &n, err);
+		rc = nft_collect_elems(s, family, table, sets[i], pick, data, &v, &n, NULL, err);
 		if (rc == 0 && nft_put_del_collected(m, family, table, sets[i], v, n) < 0)
 			rc = cni_error_oom(err);
 	}

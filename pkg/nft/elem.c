@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -301,7 +302,7 @@ int nft_peek_elems(uint16_t family, const char *table, const char *set,
 /* The elements of one set that keep() accepts, collected by a dump. */
 struct collect {
 	struct nft_elem *v;
-	size_t n, cap;
+	size_t n, cap, total;
 	bool (*keep)(const struct nft_elem *e, void *data);
 	void *data;
 	struct cni_error *err;
@@ -311,6 +312,7 @@ static int collect_cb(const struct nft_elem *e, void *data)
 {
 	struct collect *c = data;
 
+	c->total++;
 	if (!c->keep(e, c->data))
 		return 0;
 	if (c->n == c->cap) {
@@ -327,9 +329,9 @@ static int collect_cb(const struct nft_elem *e, void *data)
 
 int nft_collect_elems(struct nft_sock *s, uint16_t family, const char *table, const char *set,
 		      bool (*keep)(const struct nft_elem *e, void *data), void *data,
-		      struct nft_elem **out, size_t *n, struct cni_error *err)
+		      struct nft_elem **out, size_t *n, size_t *total, struct cni_error *err)
 {
-	struct collect c = {NULL, 0, 0, keep, data, err};
+	struct collect c = {NULL, 0, 0, 0, keep, data, err};
 	int rc = nft_dump_elems(s, family, table, set, collect_cb, &c, err);
 
 	if (rc < 0 && rc != -ENOENT) {
@@ -338,6 +340,8 @@ int nft_collect_elems(struct nft_sock *s, uint16_t family, const char *table, co
 	}
 	*out = c.v;
 	*n = c.n;
+	if (total)
+		*total = rc == -ENOENT ? SIZE_MAX : c.total;
 	return 0;
 }
 

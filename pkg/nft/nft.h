@@ -245,10 +245,12 @@ int nft_dump_elems(struct nft_sock *s, uint16_t family, const char *table, const
 		   struct cni_error *err);
 
 /* Dump table/set and keep the elements keep() accepts: *out (malloc'd,
- * *n of them; an absent set is empty). 0, -EINTR (start over) or -1. */
+ * *n of them; an absent set is empty). *total (may be NULL): how many
+ * elements the set holds, SIZE_MAX when it is absent. 0, -EINTR (start
+ * over) or -1. */
 int nft_collect_elems(struct nft_sock *s, uint16_t family, const char *table, const char *set,
 		      bool (*keep)(const struct nft_elem *e, void *data), void *data,
-		      struct nft_elem **out, size_t *n, struct cni_error *err);
+		      struct nft_elem **out, size_t *n, size_t *total, struct cni_error *err);
 /* Read the first elements of table/set only: cb per element (its key
  * alone: no data, no owner) until it returns 1 (stop; the rest is never
  * read), or < 0 (error, err is cb's).

@@ -50,6 +50,7 @@
 #include "nft/nft.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,33 +313,20 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 #define PEEK_OTHERS 8	 /* read at most this many other elements of a set */
 #define TIDY_ATTEMPTS 16 /* conditional tries before giving up tidying */
 
-struct handles {
-	const char (*sets)[NFT_CHAIN_NAME_MAX];
-	size_t n_sets;
-	uint64_t *v;
-	size_t n, cap;
-	struct cni_error *err;
+/* The sets a tidy removes: a rule that looks one of them up goes too. */
+struct set_list {
+	const char (*v)[NFT_CHAIN_NAME_MAX];
+	size_t n;
 };
 
-static int rule_of_set_cb(struct nftnl_rule *r, void *data)
+static bool uses_any(struct nftnl_rule *r, void *data)
 {
-	struct handles *h = data;
+	const struct set_list *l = data;
 
-	for (size_t i = 0; i < h->n_sets; i++) {
-		if (!nft_rule_uses_set(r, h->sets[i]))
-			continue;
-		if (h->n == h->cap) {
-			size_t cap = h->cap ? h->cap * 2 : 4;
-			uint64_t *nv = realloc(h->v, cap * sizeof(*nv));
-			if (!nv)
-				return cni_error_oom(h->err);
-			h->v = nv;
-			h->cap = cap;
-		}
-		h->v[h->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-		break;
-	}
-	return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (nft_rule_uses_set(r, l->v[i]))
+			return true;
+	return false;
 }
 
 /* Queue the removal of sets[] and of the postrouting rules that use them
@@ -347,22 +335,22 @@ static int rule_of_set_cb(struct nftnl_rule *r, void *data)
 static int put_tidy(struct nft_sock *s, struct nft_msgs *m, const char (*sets)[NFT_CHAIN_NAME_MAX],
 		    size_t n, struct cni_error *err)
 {
-	struct handles h = {sets, n, NULL, 0, 0, err};
-	int rc = 0;
+	struct set_list l = {sets, n};
+	cleanup_free uint64_t *rules = NULL;
+	size_t n_rules = 0;
+	int rc;
 
 	if (n == 0)
 		return 0;
-	rc = nft_dump_rules(s, NFPROTO_INET, NFT_TABLE, CHAIN_POST, rule_of_set_cb, &h, err);
-	if (rc == -ENOENT)
-		rc = 0;
-	for (size_t i = 0; rc == 0 && i < h.n; i++)
-		if (nft_put_del_rule(m, NFPROTO_INET, NFT_TABLE, CHAIN_POST, h.v[i],
+	rc = nft_collect_rules(s, NFPROTO_INET, NFT_TABLE, CHAIN_POST, uses_any, &l, &rules,
+			       &n_rules, err);
+	for (size_t i = 0; rc == 0 && i < n_rules; i++)
+		if (nft_put_del_rule(m, NFPROTO_INET, NFT_TABLE, CHAIN_POST, rules[i],
 				     "masquerade rule") < 0)
 			rc = cni_error_oom(err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (nft_put_del_set(m, NFPROTO_INET, NFT_TABLE, sets[i]) < 0)
 			rc = cni_error_oom(err);
-	free(h.v);
 	return rc;
 }
 
@@ -455,87 +443,32 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 	return nft_msgs_commit(s, &m, kerr, err);
 }
 
-struct names {
-	char (*v)[NFT_CHAIN_NAME_MAX];
-	size_t n, cap;
-	struct cni_error *err;
-};
-
-static int push_name(struct names *c, const char *name)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		void *nv = realloc(c->v, cap * sizeof(*c->v));
-		if (!nv)
-			return cni_error_oom(c->err);
-		c->v = nv;
-		c->cap = cap;
-	}
-	snprintf(c->v[c->n++], NFT_CHAIN_NAME_MAX, "%s", name);
-	return 0;
-}
-
-static int masq_set_cb(const char *name, void *data)
-{
-	if ((strncmp(name, "masq4-", 6) != 0 && strncmp(name, "masq6-", 6) != 0) ||
-	    strlen(name) >= NFT_CHAIN_NAME_MAX)
-		return 0;
-	return push_name(data, name);
-}
-
-/* One set's elements: those pick() selects, and how many there are. */
-struct collect {
-	bool (*pick)(const struct nft_elem *e, void *data);
-	void *data;
-	struct nft_elem *v;
-	size_t n, cap, total;
-	struct cni_error *err;
-};
-
-static int collect_cb(const struct nft_elem *e, void *data)
-{
-	struct collect *c = data;
-
-	c->total++;
-	if (!c->pick(e, c->data))
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct nft_elem *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv)
-			return cni_error_oom(c->err);
-		c->v = nv;
-		c->cap = cap;
-	}
-	c->v[c->n++] = *e;
-	return 0;
-}
-
 int nft_masq_put_collected(struct nft_sock *s, struct nft_msgs *m,
 			   bool (*pick)(const struct nft_elem *e, void *data), void *data,
 			   bool tidy, struct cni_error *err)
 {
-	struct names sets = {NULL, 0, 0, err}, empty = {NULL, 0, 0, err};
-	int rc = nft_dump_sets(s, NFPROTO_INET, NFT_TABLE, masq_set_cb, &sets, err);
+	static const char *const prefixes[] = {"masq4-", "masq6-", NULL};
+	cleanup_free char(*sets)[NFT_SET_NAME_MAX] = NULL;
+	cleanup_free char(*empty)[NFT_SET_NAME_MAX] = NULL;
+	size_t n_sets = 0, n_empty = 0;
+	int rc = nft_collect_sets(s, NFPROTO_INET, NFT_TABLE, prefixes, &sets, &n_sets, err);
 
-	if (rc == -ENOENT)
-		rc = 0;
-	for (size_t i = 0; rc == 0 && i < sets.n; i++) {
-		struct collect c = {pick, data, NULL, 0, 0, 0, err};
-		rc = nft_dump_elems(s, NFPROTO_INET, NFT_TABLE, sets.v[i], collect_cb, &c, err);
-		if (rc == -ENOENT)
-			rc = 0; /* gone meanwhile */
-		else if (rc == 0 && tidy && c.n == c.total)
-			rc = push_name(&empty, sets.v[i]); /* nothing left in it */
-		else if (rc == 0 &&
-			 nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets.v[i], c.v, c.n) < 0)
+	if (rc == 0 && n_sets && !(empty = calloc(n_sets, sizeof(*empty))))
+		rc = cni_error_oom(err);
+	for (size_t i = 0; rc == 0 && i < n_sets; i++) {
+		cleanup_free struct nft_elem *v = NULL;
+		size_t n = 0, total = 0;
+		rc = nft_collect_elems(s, NFPROTO_INET, NFT_TABLE, sets[i], pick, data, &v, &n,
+				       &total, err);
+		if (rc < 0 || total == SIZE_MAX)
+			continue; /* failed, or gone meanwhile */
+		if (tidy && n == total)
+			memcpy(empty[n_empty++], sets[i], NFT_SET_NAME_MAX); /* nothing left */
+		else if (nft_put_del_collected(m, NFPROTO_INET, NFT_TABLE, sets[i], v, n) < 0)
 			rc = cni_error_oom(err);
-		free(c.v);
 	}
 	if (rc == 0)
-		rc = put_tidy(s, m, (const char(*)[NFT_CHAIN_NAME_MAX])empty.v, empty.n, err);
-	free(sets.v);
-	free(empty.v);
+		rc = put_tidy(s, m, (const char(*)[NFT_CHAIN_NAME_MAX])empty, n_empty, err);
 	return rc;
 }
 

@@ -425,7 +425,7 @@ int nft_spoofchk_gc_put(struct nft_sock *s, struct nft_msgs *m,
 		cleanup_free struct nft_elem *v = NULL;
 		size_t n = 0;
 		int rc = nft_collect_elems(s, NFPROTO_BRIDGE, NFT_TABLE, spoofchk_sets[i], stale,
-					   data, &v, &n, err);
+					   data, &v, &n, NULL, err);
 		if (rc < 0)
 			return rc;
 		if (nft_put_del_collected(m, NFPROTO_BRIDGE, NFT_TABLE, spoofchk_sets[i], v, n) < 0)

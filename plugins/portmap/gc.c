@@ -58,7 +58,7 @@ static int sets_dump(struct nft_sock *sk, struct sets *s, struct cni_error *err)
 	for (size_t i = 0; rc == 0 && i < s->n; i++) {
 		s->v[i].name = s->names[i];
 		rc = nft_collect_elems(sk, NFPROTO_INET, PM_TABLE, s->names[i], keep_all, NULL,
-				       &s->v[i].v, &s->v[i].n, err);
+				       &s->v[i].v, &s->v[i].n, NULL, err);
 	}
 	return rc;
 }

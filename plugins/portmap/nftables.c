@@ -387,7 +387,7 @@ static int waiting_of(struct nft_sock *s, struct plan *p, size_t o, struct cni_e
 	w->waiting = NULL;
 	w->n_waiting = 0;
 	rc = nft_collect_elems(s, NFPROTO_INET, PM_TABLE, w->name, keep_all, NULL, &w->waiting,
-			       &w->n_waiting, err);
+			       &w->n_waiting, NULL, err);
 	if (rc < 0)
 		return rc;
 	w->dumped = true;
