@@ -204,7 +204,6 @@ struct nftnl_set *nft_set_named(const char *table, const char *set);
 int nft_put_table(struct nft_msgs *m, uint16_t family, const char *table);
 int nft_put_base_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain,
 		       const char *type, uint32_t hook, int32_t prio);
-int nft_put_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain);
 int nft_put_set(struct nft_msgs *m, uint16_t family, const char *table,
 		const struct nft_set_def *def);
 /* Create a set only if absent (EEXIST otherwise); GET one (exists?). */

@@ -80,12 +80,6 @@ int nft_put_base_chain(struct nft_msgs *m, uint16_t family, const char *table, c
 			 "add");
 }
 
-int nft_put_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain)
-{
-	return put_chain(m, NFT_MSG_NEWCHAIN, NLM_F_CREATE, family, table, chain, NULL, 0, 0,
-			 "add");
-}
-
 int nft_put_del_chain(struct nft_msgs *m, uint16_t family, const char *table, const char *chain)
 {
 	return put_chain(m, NFT_MSG_DELCHAIN, 0, family, table, chain, NULL, 0, 0, "delete");
