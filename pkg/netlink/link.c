@@ -53,27 +53,13 @@ static void parse_linkinfo(const struct nlattr *info, struct nl_link *l)
 	}
 }
 
-/* IFLA_AF_SPEC: the IPv6 devconf array (IFLA_INET6_CONF, s32 by DEVCONF_*)
- * and the IPv4 one (IFLA_INET_CONF, u32 by IPV4_DEVCONF_* - 1) */
+/* IFLA_AF_SPEC: the IPv6 devconf array (IFLA_INET6_CONF, s32 by DEVCONF_*) */
 static void parse_af_spec(const struct nlattr *spec, struct nl_link *l)
 {
 	const struct nlattr *af, *a;
 
 	mnl_attr_for_each_nested(af, spec)
 	{
-		if (mnl_attr_get_type(af) == AF_INET) {
-			mnl_attr_for_each_nested(a, af)
-			{
-				if (mnl_attr_get_type(a) == IFLA_INET_CONF &&
-				    mnl_attr_get_payload_len(a) >=
-					IPV4_DEVCONF_ROUTE_LOCALNET * sizeof(uint32_t)) {
-					const uint32_t *conf = mnl_attr_get_payload(a);
-					l->ipv4_route_localnet =
-					    (int)conf[IPV4_DEVCONF_ROUTE_LOCALNET - 1];
-				}
-			}
-			continue;
-		}
 		if (mnl_attr_get_type(af) != AF_INET6)
 			continue;
 		mnl_attr_for_each_nested(a, af)
@@ -143,7 +129,6 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	l->br_vlan_filtering = l->br_default_pvid = -1;
 	l->port_hairpin = l->port_isolated = -1;
 	l->ipv6_accept_ra = -1;
-	l->ipv4_route_localnet = -1;
 	l->index = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);

@@ -46,18 +46,17 @@ struct nl_link {
 	unsigned int flags;  /* IFF_* */
 	int mtu;
 	uint8_t mac[6];
-	int mac_len;		 /* 0: no hardware address */
-	int master;		 /* ifindex, 0: none */
-	int link;		 /* IFLA_LINK: a veth's peer ifindex (maybe in another netns) */
-	int link_netnsid;	 /* -1: the peer is in this netns */
-	int operstate;		 /* IF_OPER_* */
-	int promiscuity;	 /* IFLA_PROMISCUITY counter */
-	int br_vlan_filtering;	 /* bridge: 0/1; -1 unknown */
-	int br_default_pvid;	 /* bridge: 0 disabled; -1 unknown */
-	int port_hairpin;	 /* bridge port: 0/1; -1 unknown */
-	int port_isolated;	 /* bridge port: 0/1; -1 unknown */
-	int ipv6_accept_ra;	 /* net.ipv6.conf.<link>.accept_ra; -1 unknown */
-	int ipv4_route_localnet; /* net.ipv4.conf.<link>.route_localnet; -1 unknown */
+	int mac_len;	       /* 0: no hardware address */
+	int master;	       /* ifindex, 0: none */
+	int link;	       /* IFLA_LINK: a veth's peer ifindex (maybe in another netns) */
+	int link_netnsid;      /* -1: the peer is in this netns */
+	int operstate;	       /* IF_OPER_* */
+	int promiscuity;       /* IFLA_PROMISCUITY counter */
+	int br_vlan_filtering; /* bridge: 0/1; -1 unknown */
+	int br_default_pvid;   /* bridge: 0 disabled; -1 unknown */
+	int port_hairpin;      /* bridge port: 0/1; -1 unknown */
+	int port_isolated;     /* bridge port: 0/1; -1 unknown */
+	int ipv6_accept_ra;    /* net.ipv6.conf.<link>.accept_ra; -1 unknown */
 };
 
 /* By name (index 0) or by index (name NULL). -ENODEV when there is none. */

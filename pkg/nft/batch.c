@@ -26,10 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <linux/membarrier.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
@@ -73,6 +75,50 @@ void nft_sock_close(struct nft_sock *s)
 	free(s->rbuf);
 	s->nl = NULL;
 	s->rbuf = NULL;
+}
+
+/* The child of nft_sock_close_detached: it holds only the socket and the
+ * hold pipe (never the runtime's stdout or stderr, which are read to EOF),
+ * waits for its parent's exit, then makes the last, waiting close. */
+static __attribute__((noreturn)) void close_after_parent(int sock, int hold)
+{
+	int lo = sock < hold ? sock : hold, hi = sock < hold ? hold : sock;
+	char c;
+
+	if (lo > 0)
+		close_range(0, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+	while (read(hold, &c, 1) < 0 && errno == EINTR)
+		;
+	/* Let the kernel's destroy work of what we deleted finish first: it
+	 * waits for a grace period without locks, while our close would wait
+	 * for it holding the netns's nftables commit mutex, which the next
+	 * plugin (the bridge deleting its veth) needs. The global membarrier
+	 * is a grace period (and a no-op where unsupported). */
+	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	close(sock);
+	_exit(0);
+}
+
+void nft_sock_close_detached(struct nft_sock *s)
+{
+	int hold[2];
+	pid_t pid;
+
+	if (!s->nl || defer_close || pipe2(hold, O_CLOEXEC) < 0) {
+		nft_sock_close(s);
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		close_after_parent(mnl_socket_get_fd(s->nl), hold[0]);
+	close(hold[0]);
+	if (pid < 0)
+		close(hold[1]);
+	/* else hold[1] stays open: our exit is the child's signal */
+	nft_sock_close(s); /* with a child: not the last reference, no wait */
 }
 
 /* ---- message buffers ---- */

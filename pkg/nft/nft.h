@@ -76,6 +76,15 @@ int nft_sock_open(struct nft_sock *s, struct cni_error *err);
  * off the plugin's latency. The transaction is committed when ACKed. */
 void nft_defer_socket_close(void);
 void nft_sock_close(struct nft_sock *s);
+/* Close s, for a process about to exit, without its wait: the socket's
+ * last close after a transaction that deleted something waits for the
+ * kernel to destroy what it deleted (an RCU grace period, milliseconds,
+ * holding the commit mutex); that close is left to a forked child holding
+ * nothing else, which waits for this process's exit (the runtime has its
+ * answer then), lets a grace period pass, closes and exits. A plain close
+ * if the fork fails. The transaction is committed already (ACKed): the
+ * child changes nothing. */
+void nft_sock_close_detached(struct nft_sock *s);
 #define cleanup_nft_sock __attribute__((cleanup(nft_sock_close)))
 
 /* A buffer of messages: a batch (one transaction) or plain requests. */

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/ip.h>
 
 #include "netlink/netlink.h"
+#include "ns/sysctl.h"
 #include "util/cleanup.h"
 
 /* The configuration (and, if any, prevResult); ctx prefixes errors as the
@@ -52,14 +54,19 @@ static int target(const struct cni_env *env, const struct cni_conf *conf, const 
 }
 
 /* As the reference: with snat, route_localnet on the interface towards
- * the container, so that 127.0.0.1 may be routed to it. By netlink (no
- * /proc/sys lookup, whose cost grows with the number of netns), before the
+ * the container, so that 127.0.0.1 may be routed to it; before the
  * mappings: *changed_if gets the interface this call turned it on for (0:
- * none), for the undo if they fail. */
+ * none), for the undo if they fail. Read through /proc/sys (one read, cheap
+ * even with many netns): the RTM_GETLINK that would tell takes the RTNL
+ * lock, which the kernel's own work on a new bridge port (link watch,
+ * IPv6 DAD: the ADD before ours) holds the longer the more ports the bridge
+ * has. The route lookup is RTNL-free; only a change (once per interface)
+ * goes by netlink. */
 static int route_localnet(struct nl_sock *nl, const struct ip_addr *caddr, int *changed_if,
 			  struct cni_error *err)
 {
-	struct nl_link link;
+	char name[IF_NAMESIZE], key[sizeof("net/ipv4/conf//route_localnet") + IF_NAMESIZE];
+	char cur[16];
 	int oif = 0;
 
 	*changed_if = 0;
@@ -70,11 +77,16 @@ static int route_localnet(struct nl_sock *nl, const struct ip_addr *caddr, int *
 	}
 	if (oif <= 0)
 		return 0;
-	if (nl_link_get(nl, NULL, oif, &link, err) < 0)
-		return cni_error_wrap(err, "unable to enable route_localnet");
-	if (link.ipv4_route_localnet == 1)
-		return 0;
-	if (nl_link_set_ipv4_conf(nl, oif, link.name, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
+	/* no name or unreadable: set it anyway (netlink reports a vanished link) */
+	if (if_indextoname((unsigned)oif, name)) {
+		snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", name);
+		if (sysctl_read(key, cur, sizeof(cur), err) == 0 && !strcmp(cur, "1"))
+			return 0;
+		cni_error_clear(err);
+	} else {
+		snprintf(name, sizeof(name), "%d", oif);
+	}
+	if (nl_link_set_ipv4_conf(nl, oif, name, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
 		return cni_error_wrap(err, "unable to enable route_localnet");
 	*changed_if = oif;
 	return 0;

@@ -129,5 +129,6 @@ int pm_nft_gc(const char *network, const struct cni_attachment *valid, size_t n,
 	 * promotion raced with an ADD */
 	if (nft_retry(&s, gc_once, &o, (const int[]){ENOENT, EINTR, EEXIST, 0}, err) < 0)
 		return cni_error_wrap(err, "garbage collection of network %s", network);
+	nft_sock_close_detached(&s); /* as DEL's */
 	return 0;
 }

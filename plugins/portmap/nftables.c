@@ -510,6 +510,9 @@ int pm_nft_del(const struct pm_target *t, struct cni_error *err)
 	 * reference's chain appeared after our dump */
 	if (nft_retry(&s, del_once, &p, (const int[]){ENOENT, EINTR, EEXIST, EBUSY, 0}, err) < 0)
 		return cni_error_wrap(err, "removing port mappings of %s", p.owner);
+	/* DEL is the plugin's last act: its socket's close-wait is left to a
+	 * child (nft.h), not charged to the runtime */
+	nft_sock_close_detached(&s);
 	return 0;
 }
 

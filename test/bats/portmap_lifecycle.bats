@@ -314,3 +314,56 @@ in_parallel() {
 	run pm_table
 	refute_output --partial "comment"
 }
+
+# the portmap processes in $HOSTNS: "PID PPID" lines
+pm_procs() {
+	local p
+	for p in $(ip netns pids "$HOSTNS"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$CNI_TEST_BIN/portmap")" ] &&
+			echo "$p $(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null)"
+	done
+	return 0
+}
+
+@test "portmap DEL: its socket's close-wait goes to a child holding none of the runtime's files, gone soon after" {
+	new_ctr a
+	local conf i procs parent child fds
+	conf=$(pm_conf "$PM8080")
+	pm_ok ADD "$conf"
+	# the plugin's exit is held back 2 s (strace delays its exit_group),
+	# long enough to look at the child it leaves
+	ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=DEL CNI_CONTAINERID="$CID" \
+		CNI_NETNS="$NSP" CNI_IFNAME=eth0 CNI_PATH="$CNI_TEST_BIN" \
+		strace -f -qq -o /dev/null -e trace=exit_group -e inject=exit_group:delay_enter=2000000 \
+		"$CNI_TEST_BIN/portmap" <<<"$conf" >"$D/out" 2>"$D/err" &
+	local tracer=$!
+	for i in $(seq 100); do
+		procs=$(pm_procs)
+		[ "$(wc -l <<<"$procs")" -eq 2 ] && break
+		sleep 0.02
+	done
+	[ "$(wc -l <<<"$procs")" -eq 2 ] || fail "no parent and child: $procs"
+	# the mapping is gone before the plugin exits
+	run pm_owned "$NET/$CID/eth0"
+	assert_output ""
+	# the child is the one whose parent is the other
+	parent=$(awk 'NR==1 {print $1}' <<<"$procs")
+	child=$(awk -v p="$parent" '$2 == p {print $1}' <<<"$procs")
+	[ -n "$child" ] || { parent=$(awk 'NR==2 {print $1}' <<<"$procs"); child=$(awk -v p="$parent" '$2 == p {print $1}' <<<"$procs"); }
+	[ -n "$child" ] || fail "no child among: $procs"
+	# it holds its netlink socket and the pipe telling it we exited: no
+	# stdin, stdout or stderr (the runtime reads them to EOF)
+	fds=$(ls -l "/proc/$child/fd" | awk 'NR > 1 {print $(NF-2), $NF}')
+	run awk '$1 <= 2' <<<"$fds"
+	assert_output ""
+	run awk '{sub(/:.*/, "", $2); print $2}' <<<"$fds"
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "pipe socket "
+	wait "$tracer"
+	assert_equal "$(cat "$D/out")" ""
+	# the child leaves soon after the plugin
+	for i in $(seq 100); do
+		[ -z "$(pm_procs)" ] && break
+		sleep 0.02
+	done
+	assert_equal "$(pm_procs)" ""
+}

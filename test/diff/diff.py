@@ -398,6 +398,47 @@ def pretoken(n, raw):
                     n.tokens[("ll", eui64_ll(mac))] = t.replace("<mac:", "<ll:")
 
 
+LOWEST = "<mac:the lowest of its ports'>"
+
+
+def lowest_port_mac(raw):
+    """A bridge without a MAC of its own takes the lowest of its ports'
+    MACs, which are random: with two ports or more, which port that is
+    varies from run to run. Such a bridge's MAC (and its bridge and root
+    IDs, and its entry in ADD results) reads LOWEST instead."""
+    macs = set()
+    for s in raw:
+        if "snapshot" not in s:
+            continue
+        links = s["snapshot"]["host"]["links"]
+        for name, l in links.items():
+            if (l.get("linkinfo") or {}).get("info_kind") != "bridge":
+                continue
+            ports = [p.get("address") for p in links.values() if p.get("master") == name]
+            mac = l.get("address")
+            if len(ports) < 2 or mac != min(ports):
+                continue
+            macs.add(mac)
+            l["address"] = LOWEST
+            d = l["linkinfo"].get("info_data", {})
+            for k in ("bridge_id", "root_id"):
+                if k in d:
+                    d[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, d[k])
+            for p in links.values():
+                sd = (p.get("linkinfo") or {}).get("info_slave_data", {})
+                if p.get("master") == name:
+                    for k in ("bridge_id", "root_id"):
+                        if k in sd:
+                            sd[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, sd[k])
+    for s in raw:
+        for cmd, r in s.items():
+            out = r.get("stdout") if isinstance(r, dict) else None
+            if cmd == "ADD" and isinstance(out, dict):
+                for i in out.get("interfaces", [])[:1]:
+                    if i.get("mac") in macs:
+                        i["mac"] = LOWEST
+
+
 def normalise(run, raw):
     # the container addresses and MACs, for the firewall summary
     ips, macs = set(), set()
@@ -411,8 +452,14 @@ def normalise(run, raw):
                         if not a.get("local", "").startswith("fe80"):
                             ips.add(a.get("local"))
     summarize_fw(raw, ips, macs)
+    lowest_port_mac(raw)
     n = Norm(run)
     pretoken(n, raw)
+    for s in raw:
+        if "snapshot" in s:
+            # creation order is not compared (the links themselves are)
+            for st in [s["snapshot"]["host"]] + s["snapshot"]["containers"]:
+                st.pop("link_order", None)
     return n.value(raw)
 
 
