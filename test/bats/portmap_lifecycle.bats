@@ -327,7 +327,7 @@ pm_procs() {
 
 @test "portmap DEL: its socket's close-wait goes to a child holding none of the runtime's files, gone soon after" {
 	new_ctr a
-	local conf i procs parent child fds
+	local conf i procs child fds
 	conf=$(pm_conf "$PM8080")
 	pm_ok ADD "$conf"
 	# the plugin's exit is held back 2 s (strace delays its exit_group),
@@ -348,9 +348,8 @@ pm_procs() {
 	run pm_owned "$NET/$CID/eth0"
 	assert_output ""
 	# the child is the one whose parent is the other
-	parent=$(awk 'NR==1 {print $1}' <<<"$procs")
-	child=$(awk -v p="$parent" '$2 == p {print $1}' <<<"$procs")
-	[ -n "$child" ] || { parent=$(awk 'NR==2 {print $1}' <<<"$procs"); child=$(awk -v p="$parent" '$2 == p {print $1}' <<<"$procs"); }
+	child=$(awk '{pid[NR] = $1; pp[NR] = $2}
+		END {for (i in pp) for (j in pid) if (pp[i] == pid[j]) print pid[i]}' <<<"$procs")
 	[ -n "$child" ] || fail "no child among: $procs"
 	# it holds its netlink socket and the pipe telling it we exited: no
 	# stdin, stdout or stderr (the runtime reads them to EOF)

@@ -1831,6 +1831,22 @@ static int ours_ships(const char *name)
 	return r;
 }
 
+/* our portmap's growth from the smallest to the largest scale level, held
+ * to its floor's (eg: the exec floor's growth) */
+static void portmap_growth_budget(const char *cmd, const struct dist (*step)[NSTEPS][NIMPL], int k,
+				  const struct dist (*knft)[NIMPL], double eg)
+{
+	int lo = idx_scale(0), hi = idx_scale(1);
+	double kg = knft[hi][OURS].med - knft[lo][OURS].med + eg;
+	char w[120];
+
+	snprintf(w, sizeof w, "%s portmap %s growth %d -> %d mapped <= exec+kernel's %+.3f ms",
+		 ours_ships("portmap") ? "our" : "(the reference's)", cmd, opt.scale[lo],
+		 opt.scale[hi], kg);
+	add_budget(w, step[hi][k][OURS].med - step[lo][k][OURS].med, fmax(kg, 0) + GROWTH_NOISE_MS,
+		   0, "ms");
+}
+
 static void compute_budgets(const struct results *b, const struct results *c)
 {
 	int lo = idx_scale(0), hi = idx_scale(1);
@@ -1856,26 +1872,13 @@ static void compute_budgets(const struct results *b, const struct results *c)
 	if (c->measured) {
 		add_budget("chain ADD median >= 10x faster than the reference chain",
 			   c->add[REF].med / c->add[OURS].med, 10, 1, "x");
-		const char *whose = ours_ships("portmap") ? "our" : "(the reference's)";
 		/* the floor of a portmap call: exec of an empty program and the
 		 * kernel's element add (or delete), in the same run */
 		double eg = c->exec_floor[hi][OURS].med - c->exec_floor[lo][OURS].med;
 		if (isnan(eg))
 			eg = 0;
-		double kg = c->knft_add[hi][OURS].med - c->knft_add[lo][OURS].med + eg;
-		snprintf(w, sizeof w,
-			 "%s portmap ADD growth %d -> %d mapped <= exec+kernel's %+.3f ms", whose,
-			 opt.scale[lo], opt.scale[hi], kg);
-		add_budget(
-		    w, c->sc_step_add[hi][PM_ADD][OURS].med - c->sc_step_add[lo][PM_ADD][OURS].med,
-		    fmax(kg, 0) + GROWTH_NOISE_MS, 0, "ms");
-		kg = c->knft_del[hi][OURS].med - c->knft_del[lo][OURS].med + eg;
-		snprintf(w, sizeof w,
-			 "%s portmap DEL growth %d -> %d mapped <= exec+kernel's %+.3f ms", whose,
-			 opt.scale[lo], opt.scale[hi], kg);
-		add_budget(
-		    w, c->sc_step_del[hi][PM_DEL][OURS].med - c->sc_step_del[lo][PM_DEL][OURS].med,
-		    fmax(kg, 0) + GROWTH_NOISE_MS, 0, "ms");
+		portmap_growth_budget("ADD", c->sc_step_add, PM_ADD, c->knft_add, eg);
+		portmap_growth_budget("DEL", c->sc_step_del, PM_DEL, c->knft_del, eg);
 	}
 	add_budget("chain inside containerd (CRI) >= 8x faster than the reference",
 		   cri.have ? cri.d[REF].med / cri.d[OURS].med : NAN, 8, 1, "x");
