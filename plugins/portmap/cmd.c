@@ -56,12 +56,13 @@ static int target(const struct cni_env *env, const struct cni_conf *conf, const 
 /* As the reference: with snat, route_localnet on the interface towards
  * the container, so that 127.0.0.1 may be routed to it; before the
  * mappings: *changed_if gets the interface this call turned it on for (0:
- * none), for the undo if they fail. Read through /proc/sys (one read, cheap
- * even with many netns): the RTM_GETLINK that would tell takes the RTNL
- * lock, which the kernel's own work on a new bridge port (link watch,
- * IPv6 DAD: the ADD before ours) holds the longer the more ports the bridge
- * has. The route lookup is RTNL-free; only a change (once per interface)
- * goes by netlink. */
+ * none), for the undo if they fail. Read through /proc/sys: the
+ * RTM_GETLINK that would tell takes the RTNL lock, which the kernel's own
+ * work on a new bridge port (link watch, IPv6 DAD: the ADD before ours)
+ * holds the longer the more ports the bridge has. (The /proc/sys path costs
+ * more the more netns have looked at their own /proc/sys/net, but less:
+ * docs/benchmarks.md.) The route lookup is RTNL-free; only a change (once
+ * per interface) goes by netlink. */
 static int route_localnet(struct nl_sock *nl, const struct ip_addr *caddr, int *changed_if,
 			  struct cni_error *err)
 {

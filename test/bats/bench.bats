@@ -11,13 +11,17 @@ bats_require_minimum_version 1.5.0
 load helpers
 source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 
-@test "bench --smoke: runs, prints the table and valid JSON, cleans up" {
+# root, the reference plugins, and a scratch TMPDIR: sets repo and scratch
+bench_setup() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	[ -x "$REF_BIN/bridge" ] || skip "no reference plugins in $REF_BIN"
-	local repo
 	repo=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	local scratch=$BATS_TEST_TMPDIR/scratch
+	scratch=$BATS_TEST_TMPDIR/scratch
 	mkdir -p "$scratch"
+}
+
+@test "bench --smoke: runs, prints the table and valid JSON, cleans up" {
+	bench_setup
 
 	run --separate-stderr env TMPDIR="$scratch" bash "$repo/scripts/bench" --smoke \
 		--ours "$CNI_TEST_BIN" --json-out "$BATS_TEST_TMPDIR/bench.json"
@@ -34,6 +38,9 @@ source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 	assert_output --partial "of which portmap ADD median (ms)"
 	assert_output --partial "portmap DEL median, 20 mapped (ms)"
 	assert_output --partial "kernel nft element add, 20 mapped (ms)"
+	assert_output --partial "portmap ADD's floor in the chain, 20 mapped (ms)"
+	assert_output --partial "portmap DEL's floor in the chain, 0 mapped (ms)"
+	assert_output --partial "conntrack started there by the plugins' own NAT rules"
 	assert_output --partial "bridge binary, stripped (KiB)"
 	assert_output --partial "peak RSS of an ADD, bridge tree (KiB)"
 	assert_output --regexp "(PASS|MISS)  bridge ADD median at 0 containers <= 1.3x exec"
@@ -50,6 +57,9 @@ source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 		and .chain.steps.portmap_add.reference.median > 0
 		and (.chain.scale | length) == 2
 		and .chain.scale[1].kernel_nft_add.ours.median > 0
+		and .chain.scale[1].portmap_add_floor.ours.median > 0
+		and .chain.scale[0].portmap_del_floor.reference.median > 0
+		and .params.node_conntrack == false
 		and (.budgets | length) == 14
 		and .failed_calls.reference == 0 and .failed_calls.ours == 0' \
 		"$BATS_TEST_TMPDIR/bench.json" >/dev/null ||
@@ -65,4 +75,21 @@ source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 	assert_output ""
 	run ip -o link show
 	refute_output --partial cnibench0
+}
+
+@test "bench --node-conntrack: each host netns has conntrack in use before the plugins run" {
+	bench_setup
+
+	run --separate-stderr env TMPDIR="$scratch" bash "$repo/scripts/bench" --smoke \
+		--no-chain --cri-pods 0 --scale 0 --ours "$CNI_TEST_BIN" --node-conntrack \
+		--keep-tmp --json-out "$BATS_TEST_TMPDIR/bench.json"
+	[ "$status" -eq 0 ] || fail "bench exited $status: $stderr"
+	assert_output --partial "conntrack already in use there (--node-conntrack)"
+	jq -e '.params.node_conntrack == true and .failed_calls.ours == 0' \
+		"$BATS_TEST_TMPDIR/bench.json" >/dev/null || fail "bad JSON"
+	# the ruleset each runner loaded: a ct rule in a chain nothing jumps to
+	run bash -c "cat $scratch/*/*/node-conntrack.nft"
+	assert_line "add rule inet cnibench_node ct_users ct state established,related accept"
+	assert_equal "$(grep -c 'add table' <<<"$output")" 2
+	rm -rf "${scratch:?}"/*
 }

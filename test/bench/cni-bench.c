@@ -102,10 +102,12 @@ static struct {
 	int rounds;		/* throughput rounds per impl */
 	int scale[16];		/* existing containers on the bridge */
 	int nscale;
-	int scale_n;	   /* samples per scale level */
-	int rss_n;	   /* host-local-alone ADDs for its RSS */
-	int settle_ms;	   /* pause before each timed sequential call */
-	int fill_settle_s; /* pause after filling a scale level */
+	int scale_n;	    /* samples per scale level */
+	int rss_n;	    /* host-local-alone ADDs for its RSS */
+	int settle_ms;	    /* pause before each timed sequential call */
+	int fill_settle_s;  /* pause after filling a scale level */
+	int node_conntrack; /* conntrack in use in each runner's host netns */
+	int order;	    /* which goes first in a pair round: -1 alternate, else impl */
 	int json;
 	const char *json_out;	/* also write the JSON here */
 	const char *label;	/* free text shown in the header */
@@ -126,6 +128,7 @@ static struct {
     .nscale = 3,
     .scale_n = 50,
     .fill_settle_s = 15,
+    .order = -1,
     .rss_n = 10,
 };
 
@@ -223,7 +226,11 @@ static void read_all(int fd, void *buf, size_t len)
  * element add and delete (knft_add(), knft_del()); OP_EXEC_FLOOR: an empty
  * program linked as our plugins are, spawned as a plugin is; OP_CHAIN_*:
  * loopback, then bridge (+ host-local) and portmap, as containerd runs
- * them; OP_KNFT_FILL: untimed, the kernel-floor map filled to a level. */
+ * them; OP_KNFT_FILL: untimed, the kernel-floor map filled to a level;
+ * OP_FCHAIN_*: the chain with portmap's place taken by its floor, the
+ * empty program and then the runner's own element add (or delete), so the
+ * floor is measured where portmap runs: right after the bridge's ADD (or
+ * the loopback's DEL), with the kernel still at work on their links. */
 enum op {
 	OP_ADD,
 	OP_DEL,
@@ -238,16 +245,21 @@ enum op {
 	OP_KNFT_ADD,
 	OP_KNFT_DEL,
 	OP_KNFT_FILL,
+	OP_FCHAIN_ADD,
+	OP_FCHAIN_DEL,
 };
 static const char *op_name[] = {
-    "ADD",     "DEL", "ADD", "DEL",  "link create",	"link delete",
-    "QUIT",    "ADD", "DEL", "exec", "nft element add", "nft element delete",
-    "nft fill"};
+    "ADD",	"DEL", "ADD", "DEL",  "link create",	 "link delete",
+    "QUIT",	"ADD", "DEL", "exec", "nft element add", "nft element delete",
+    "nft fill", "ADD", "DEL"};
 
 /* the chain's steps, in the order they run */
 #define NSTEPS 3
 static const char *chain_add_step[NSTEPS] = {"loopback", "bridge", "portmap"};
 static const char *chain_del_step[NSTEPS] = {"loopback", "portmap", "bridge"};
+/* the chain's step index of portmap in an ADD and in a DEL */
+#define PM_ADD 2
+#define PM_DEL 1
 #define HOST_PORT_BASE 20000 /* the chain's hostPort: base + slot */
 
 struct req {
@@ -369,7 +381,18 @@ struct job {
 
 static int is_chain(int op)
 {
-	return op == OP_CHAIN_ADD || op == OP_CHAIN_DEL;
+	return op == OP_CHAIN_ADD || op == OP_CHAIN_DEL || op == OP_FCHAIN_ADD ||
+	       op == OP_FCHAIN_DEL;
+}
+
+static int is_chain_add(int op)
+{
+	return op == OP_CHAIN_ADD || op == OP_FCHAIN_ADD;
+}
+
+static int is_floor_chain(int op)
+{
+	return op == OP_FCHAIN_ADD || op == OP_FCHAIN_DEL;
 }
 
 /* conf with prev as its prevResult (as libcni hands on the previous
@@ -472,20 +495,20 @@ static void spawn_proc(struct job *j, const char *bin, const char *cmd, const ch
 static void spawn_step(struct job *j)
 {
 	struct slot *s = &R.slots[j->slot];
-	const char *cmd = j->op == OP_CHAIN_ADD ? "ADD" : "DEL";
-	const char *name = (j->op == OP_CHAIN_ADD ? chain_add_step : chain_del_step)[j->step];
+	const char *cmd = is_chain_add(j->op) ? "ADD" : "DEL";
+	const char *name = (is_chain_add(j->op) ? chain_add_step : chain_del_step)[j->step];
 	char *conf;
 	const char *bin, *ifname = "eth0";
 	if (!strcmp(name, "loopback")) {
 		bin = R.loopback;
 		ifname = "lo";
-		conf = with_prev(R.lo_conf, j->op == OP_CHAIN_DEL ? s->lo_result : NULL);
+		conf = with_prev(R.lo_conf, !is_chain_add(j->op) ? s->lo_result : NULL);
 	} else if (!strcmp(name, "bridge")) {
 		bin = R.plugin;
-		conf = with_prev(R.conf, j->op == OP_CHAIN_DEL ? s->result : NULL);
+		conf = with_prev(R.conf, !is_chain_add(j->op) ? s->result : NULL);
 	} else {
-		bin = R.portmap;
-		conf = portmap_conf(j->slot, j->op == OP_CHAIN_ADD ? j->bridge_out : s->result);
+		bin = is_floor_chain(j->op) ? opt.exec_floor : R.portmap;
+		conf = portmap_conf(j->slot, is_chain_add(j->op) ? j->bridge_out : s->result);
 	}
 	spawn_proc(j, bin, cmd, ifname, conf, 1);
 	free(conf);
@@ -497,7 +520,7 @@ static void spawn_job(struct job *j, int op, int slot)
 	memset(j, 0, sizeof *j);
 	j->slot = slot;
 	j->op = op;
-	if (op == OP_ADD || op == OP_IPAM_ADD || op == OP_CHAIN_ADD || op == OP_EXEC_FLOOR ||
+	if (op == OP_ADD || op == OP_IPAM_ADD || is_chain_add(op) || op == OP_EXEC_FLOOR ||
 	    !s->cid) {
 		/* 64 hex digits, like containerd/CRI-O sandbox ids */
 		j->cid = xasprintf("%02x%014lx%048x", R.impl, ++R.seq, (unsigned)getpid());
@@ -548,6 +571,30 @@ static int proc_ok(struct job *j, int add_with_ips)
 	return ok;
 }
 
+static char *steal_str(char **p)
+{
+	char *v = *p;
+	*p = NULL;
+	return v;
+}
+
+static int knft_elem(int add, struct sample *smp);
+static void knft_setup(void);
+
+/* the time of one read of a /proc/sys file (its path looked up afresh) */
+static int64_t sysctl_read_ns(const char *path)
+{
+	char buf[16];
+	int64_t t0 = now_ns();
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof buf) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	return now_ns() - t0;
+}
+
 /* stdout of j without trailing blanks; j no longer owns it */
 static char *take_out(struct job *j)
 {
@@ -569,14 +616,29 @@ static int chain_next(struct job *j)
 {
 	if (!is_chain(j->op))
 		return 0;
-	const char *name = (j->op == OP_CHAIN_ADD ? chain_add_step : chain_del_step)[j->step];
+	const char *name = (is_chain_add(j->op) ? chain_add_step : chain_del_step)[j->step];
 	j->step_ns[j->step] = now_ns() - j->t_step;
-	int ok = proc_ok(j, j->op == OP_CHAIN_ADD && strcmp(name, "loopback"));
+	int floor = is_floor_chain(j->op) && !strcmp(name, "portmap");
+	int ok = proc_ok(j, is_chain_add(j->op) && strcmp(name, "loopback") && !floor);
+	if (ok && floor) {
+		/* the floor's second half: for an ADD the read of the bridge's
+		 * route_localnet that portmap makes (the cost of a /proc/sys path
+		 * grows with the netns that have looked at theirs), then the
+		 * kernel's element add (delete) */
+		struct sample e = {0};
+		if (is_chain_add(j->op))
+			j->step_ns[j->step] += sysctl_read_ns("/proc/sys/net/ipv4/conf/" BRIDGE_NAME
+							      "/route_localnet");
+		ok = knft_elem(is_chain_add(j->op), &e);
+		j->step_ns[j->step] += e.ns;
+		if (!ok)
+			j->status = W_EXITCODE(1, 0);
+	}
 	if (!ok || j->step == NSTEPS - 1)
 		return 0;
-	if (j->op == OP_CHAIN_ADD && !strcmp(name, "loopback"))
+	if (is_chain_add(j->op) && !strcmp(name, "loopback"))
 		j->lo_out = take_out(j);
-	else if (j->op == OP_CHAIN_ADD && !strcmp(name, "bridge"))
+	else if (is_chain_add(j->op) && !strcmp(name, "bridge"))
 		j->bridge_out = take_out(j);
 	free(j->out);
 	j->out = NULL;
@@ -590,8 +652,10 @@ static int chain_next(struct job *j)
 static int job_finish(struct job *j, int op, struct sample *smp)
 {
 	struct slot *s = &R.slots[j->slot];
-	int add = op == OP_ADD || op == OP_CHAIN_ADD;
-	int ok = proc_ok(j, add) && (!is_chain(op) || j->step == NSTEPS - 1);
+	int add = op == OP_ADD || is_chain_add(op);
+	/* a floor chain ends with the empty program: the bridge's result is
+	 * the one with addresses */
+	int ok = proc_ok(j, add && !is_floor_chain(op)) && (!is_chain(op) || j->step == NSTEPS - 1);
 	smp->ok = ok;
 	smp->maxrss_kb = j->ru.ru_maxrss;
 	memcpy(smp->step_ns, j->step_ns, sizeof smp->step_ns);
@@ -603,8 +667,8 @@ static int job_finish(struct job *j, int op, struct sample *smp)
 			snprintf(st, sizeof st, "signal %d", WTERMSIG(j->status));
 		const char *who = op == OP_IPAM_ADD || op == OP_IPAM_DEL ? "host-local"
 				  : op == OP_EXEC_FLOOR			 ? "exec floor"
-				  : op == OP_CHAIN_ADD			 ? chain_add_step[j->step]
-				  : op == OP_CHAIN_DEL			 ? chain_del_step[j->step]
+				  : is_chain_add(op)			 ? chain_add_step[j->step]
+				  : is_chain(op)			 ? chain_del_step[j->step]
 									 : "bridge";
 		fprintf(stderr, "cni-bench: %s %s%s %s failed (%s): %.600s\n", impl_key[R.impl],
 			is_chain(op) ? "chain: " : "", who, op_name[op], st, j->out ? j->out : "");
@@ -618,11 +682,11 @@ static int job_finish(struct job *j, int op, struct sample *smp)
 		free(s->lo_result);
 		s->result = s->lo_result = NULL;
 		if (ok) {
-			s->result = take_out(j);
+			s->result = is_floor_chain(op) ? steal_str(&j->bridge_out) : take_out(j);
 			s->lo_result = j->lo_out;
 			j->lo_out = NULL;
 		}
-	} else if (op == OP_DEL || op == OP_CHAIN_DEL) {
+	} else if (op == OP_DEL || (is_chain(op) && !is_chain_add(op))) {
 		free(s->result);
 		free(s->lo_result);
 		s->result = s->lo_result = NULL;
@@ -650,6 +714,8 @@ static void run_batch(const struct req *rq, struct sample *smp, struct rep *rp)
 
 	for (int i = 0; i < rq->count; i++)
 		ensure_netns(rq->first + i); /* untimed */
+	if (is_floor_chain(rq->op))
+		knft_setup(); /* untimed */
 	memset(rp, 0, sizeof *rp);
 	int64_t t_start = now_ns();
 	while (done < rq->count) {
@@ -1030,6 +1096,26 @@ static int run_nft_file(const char *file)
 	return 0;
 }
 
+/* --node-conntrack: a host netns where something else already uses
+ * conntrack (kube-proxy's or firewalld's rules on a node), so that the
+ * plugins' first NAT rule does not start it there: a rule with a ct
+ * expression in a chain nothing jumps to holds the netns's conntrack
+ * (IPv4 and IPv6) without being walked by any packet. */
+static void node_conntrack_setup(void)
+{
+	char *f = xasprintf("%s/node-conntrack.nft", R.dir);
+	FILE *fp = fopen(f, "w");
+	if (!fp)
+		die("%s: %s", f, strerror(errno));
+	fprintf(fp, "add table inet cnibench_node\n"
+		    "add chain inet cnibench_node ct_users\n"
+		    "add rule inet cnibench_node ct_users ct state established,related accept\n");
+	fclose(fp);
+	if (run_nft_file(f))
+		die("nft -f %s failed (--node-conntrack)", f);
+	free(f);
+}
+
 /* untimed: the table, its map and rule; the socket */
 static void knft_setup(void)
 {
@@ -1243,6 +1329,8 @@ static void runner_main(int impl, int rfd, int wfd)
 	R.hostfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (R.hostfd < 0)
 		die("open own netns: %s", strerror(errno));
+	if (opt.node_conntrack)
+		node_conntrack_setup();
 
 	for (;;) {
 		struct req rq;
@@ -1415,7 +1503,7 @@ static void settle(void)
 static void pair_round(int i, int op_a, int op_b, int slot, struct sample *a[NIMPL],
 		       struct sample *b[NIMPL])
 {
-	int first = i & 1 ? OURS : REF;
+	int first = opt.order >= 0 ? opt.order : i & 1 ? OURS : REF;
 	for (int k = 0; k < NIMPL; k++) {
 		int im = k ? !first : first;
 		settle();
@@ -1463,6 +1551,8 @@ struct results {
 	struct dist step_add[NSTEPS][NIMPL], step_del[NSTEPS][NIMPL];
 	struct dist sc_step_add[16][NSTEPS][NIMPL], sc_step_del[16][NSTEPS][NIMPL];
 	struct dist knft_add[16][NIMPL], knft_del[16][NIMPL]; /* kernel only */
+	/* the floor chain's portmap step: exec + element add (delete) there */
+	struct dist pmfloor_add[16][NIMPL], pmfloor_del[16][NIMPL];
 	long size_bridge[NIMPL], size_ipam[NIMPL];
 	long size_portmap[NIMPL], size_loopback[NIMPL]; /* -1: we ship none */
 	int measured;
@@ -1620,7 +1710,10 @@ static void phase_scale(struct results *res)
 		}
 		have = want;
 		struct sample *add[NIMPL], *del[NIMPL], *cr[NIMPL], *de[NIMPL], *ex[NIMPL];
+		struct sample *fa[NIMPL], *fd[NIMPL];
 		for (int i = 0; i < NIMPL; i++) {
+			fa[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
+			fd[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
 			add[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
 			del[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
 			cr[i] = xmalloc(sizeof(struct sample) * (size_t)opt.scale_n);
@@ -1643,6 +1736,8 @@ static void phase_scale(struct results *res)
 				pair_round(i, OP_KFLOOR_ADD, OP_KFLOOR_DEL, slot_kfloor(), cr, de);
 			if (opt.exec_floor)
 				pair_round(i, OP_EXEC_FLOOR, OP_EXEC_FLOOR, SLOT_SEQ, ex, NULL);
+			if (g_chain && opt.exec_floor)
+				pair_round(i, OP_FCHAIN_ADD, OP_FCHAIN_DEL, SLOT_SEQ, fa, fd);
 		}
 		for (int i = 0; i < NIMPL; i++) {
 			res->sc_add[l][i] = mkdist(add[i], opt.scale_n);
@@ -1656,6 +1751,12 @@ static void phase_scale(struct results *res)
 					res->sc_step_del[l][k][i] =
 					    mkdist_step(del[i], opt.scale_n, k);
 				}
+				res->pmfloor_add[l][i] =
+				    opt.exec_floor ? mkdist_step(fa[i], opt.scale_n, PM_ADD)
+						   : (struct dist){.med = NAN};
+				res->pmfloor_del[l][i] =
+				    opt.exec_floor ? mkdist_step(fd[i], opt.scale_n, PM_DEL)
+						   : (struct dist){.med = NAN};
 			} else {
 				res->kf_create[l][i] = mkdist(cr[i], opt.scale_n);
 				res->kf_delete[l][i] = mkdist(de[i], opt.scale_n);
@@ -1669,6 +1770,8 @@ static void phase_scale(struct results *res)
 			free(cr[i]);
 			free(de[i]);
 			free(ex[i]);
+			free(fa[i]);
+			free(fd[i]);
 		}
 	}
 	/* the background is not DEL'd one by one: the runners' exit removes
@@ -1812,9 +1915,6 @@ static int idx_scale(int which) /* 0: smallest level, 1: largest */
 	return best;
 }
 
-/* the chain's step index of portmap in an ADD and in a DEL */
-#define PM_ADD 2
-#define PM_DEL 1
 /* the medians' noise between runs, allowed on top of the kernel's growth */
 #define GROWTH_NOISE_MS 0.1
 
@@ -1832,15 +1932,20 @@ static int ours_ships(const char *name)
 }
 
 /* our portmap's growth from the smallest to the largest scale level, held
- * to its floor's (eg: the exec floor's growth) */
+ * to its floor's: measured at portmap's place in the chain (pmfloor) when
+ * the run has it, else between the chains (the kernel's element op plus
+ * eg, the exec floor's growth) */
 static void portmap_growth_budget(const char *cmd, const struct dist (*step)[NSTEPS][NIMPL], int k,
+				  const struct dist (*pmfloor)[NIMPL],
 				  const struct dist (*knft)[NIMPL], double eg)
 {
 	int lo = idx_scale(0), hi = idx_scale(1);
-	double kg = knft[hi][OURS].med - knft[lo][OURS].med + eg;
+	double kg = pmfloor[hi][OURS].med - pmfloor[lo][OURS].med;
 	char w[120];
 
-	snprintf(w, sizeof w, "%s portmap %s growth %d -> %d mapped <= exec+kernel's %+.3f ms",
+	if (isnan(kg))
+		kg = knft[hi][OURS].med - knft[lo][OURS].med + eg;
+	snprintf(w, sizeof w, "%s portmap %s growth %d -> %d mapped <= its floor's %+.3f ms",
 		 ours_ships("portmap") ? "our" : "(the reference's)", cmd, opt.scale[lo],
 		 opt.scale[hi], kg);
 	add_budget(w, step[hi][k][OURS].med - step[lo][k][OURS].med, fmax(kg, 0) + GROWTH_NOISE_MS,
@@ -1877,8 +1982,10 @@ static void compute_budgets(const struct results *b, const struct results *c)
 		double eg = c->exec_floor[hi][OURS].med - c->exec_floor[lo][OURS].med;
 		if (isnan(eg))
 			eg = 0;
-		portmap_growth_budget("ADD", c->sc_step_add, PM_ADD, c->knft_add, eg);
-		portmap_growth_budget("DEL", c->sc_step_del, PM_DEL, c->knft_del, eg);
+		portmap_growth_budget("ADD", c->sc_step_add, PM_ADD, c->pmfloor_add, c->knft_add,
+				      eg);
+		portmap_growth_budget("DEL", c->sc_step_del, PM_DEL, c->pmfloor_del, c->knft_del,
+				      eg);
 	}
 	add_budget("chain inside containerd (CRI) >= 8x faster than the reference",
 		   cri.have ? cri.d[REF].med / cri.d[OURS].med : NAN, 8, 1, "x");
@@ -1947,6 +2054,18 @@ static void kfloor_growth(const char *what, double growth, const char *op, doubl
 	       ours_grow >= 0 ? "+" : "", o);
 }
 
+/* "portmap ADD's floor in the chain at 1000 mapped - at 0: +X ms (our
+ * portmap ADD: +Y ms)" */
+static void pmfloor_growth(const char *cmd, const struct dist (*floor)[NIMPL],
+			   const struct dist (*step)[NSTEPS][NIMPL], int k)
+{
+	int lo = idx_scale(0), hi = idx_scale(1);
+	printf("      portmap %s's floor in the chain at %d mapped - at %d: %+.3f ms (our portmap "
+	       "%s: %+.3f ms)\n",
+	       cmd, opt.scale[hi], opt.scale[lo], floor[hi][OURS].med - floor[lo][OURS].med, cmd,
+	       step[hi][k][OURS].med - step[lo][k][OURS].med);
+}
+
 static void table_header(void)
 {
 	printf("%-48s %12s %12s %9s  %s\n", "metric", "reference", "ours", "ours/ref", "");
@@ -2000,10 +2119,15 @@ static void print_table(const struct results *b, const struct results *c)
 	printf(")");
 	if (opt.settle_ms)
 		printf(", %d ms pause before each sequential call", opt.settle_ms);
+	if (opt.order >= 0)
+		printf(", %s always first", impl_key[opt.order]);
 	printf(", %.0f s%s%s\n", b->total_s + c->total_s, opt.label ? ", " : "",
 	       opt.label ? opt.label : "");
 	printf("  bridge:    isGateway+ipMasq+hairpinMode, host-local " SUBNET
 	       ", cniVersion 1.0.0\n");
+	printf("  host:      a netns of its own per implementation, conntrack %s\n",
+	       opt.node_conntrack ? "already in use there (--node-conntrack)"
+				  : "started there by the plugins' own NAT rules");
 	if (c->measured) {
 		char *lo = chain_bin(OURS, "loopback"), *pm = chain_bin(OURS, "portmap");
 		printf("  chain:     loopback (go-cni's network), then bridge + host-local and "
@@ -2080,6 +2204,18 @@ static void print_table(const struct results *b, const struct results *c)
 			row(l, c->exec_floor[s][REF].med, c->exec_floor[s][OURS].med, 3, 1,
 			    "faster");
 		}
+		for (int s = 0; s < opt.nscale && opt.exec_floor; s++) {
+			snprintf(l, sizeof l, "portmap ADD's floor in the chain, %d mapped (ms)",
+				 opt.scale[s]);
+			row(l, c->pmfloor_add[s][REF].med, c->pmfloor_add[s][OURS].med, 3, 1,
+			    "faster");
+		}
+		for (int s = 0; s < opt.nscale && opt.exec_floor; s++) {
+			snprintf(l, sizeof l, "portmap DEL's floor in the chain, %d mapped (ms)",
+				 opt.scale[s]);
+			row(l, c->pmfloor_del[s][REF].med, c->pmfloor_del[s][OURS].med, 3, 1,
+			    "faster");
+		}
 	}
 	printf("\n");
 	table_header();
@@ -2135,9 +2271,13 @@ static void print_table(const struct results *b, const struct results *c)
 				  c->sc_step_del[lo][PM_DEL][OURS].med);
 		if (opt.exec_floor)
 			printf("      exec of an empty program at %d mapped - at %d: %+.3f ms (in "
-			       "both portmap floors)\n",
+			       "the floor chain spawns it)\n",
 			       opt.scale[hi], opt.scale[lo],
 			       c->exec_floor[hi][OURS].med - c->exec_floor[lo][OURS].med);
+		if (opt.exec_floor) {
+			pmfloor_growth("ADD", c->pmfloor_add, c->sc_step_add, PM_ADD);
+			pmfloor_growth("DEL", c->pmfloor_del, c->sc_step_del, PM_DEL);
+		}
 	}
 	if (total_fail[REF] || total_fail[OURS])
 		printf("\nFAILED plugin calls: reference %ld, ours %ld (see the messages above)\n",
@@ -2237,9 +2377,12 @@ static void print_json(FILE *f, const struct results *b, const struct results *c
 	fprintf(f,
 		"},\n  \"params\": {\"n\": %d, \"warmup\": %d, \"par\": %d, \"tput_ops\": %d, "
 		"\"rounds\": %d, \"scale_n\": %d, \"settle_ms\": %d, \"fill_settle_s\": %d, "
-		"\"scale\": [",
+		"\"node_conntrack\": %s, \"order\": \"%s\", \"scale\": [",
 		opt.n, opt.warmup, opt.par, opt.tput_ops, opt.rounds, opt.scale_n, opt.settle_ms,
-		opt.fill_settle_s);
+		opt.fill_settle_s, opt.node_conntrack ? "true" : "false",
+		opt.order < 0	    ? "alternate"
+		: opt.order == OURS ? "ours-first"
+				    : "ref-first");
 	for (int i = 0; i < opt.nscale; i++)
 		fprintf(f, "%s%d", i ? ", " : "", opt.scale[i]);
 	fprintf(f, "]},\n  \"units\": {\"latency\": \"ms\", \"throughput\": \"ops/s\", "
@@ -2308,8 +2451,11 @@ static void print_json(FILE *f, const struct results *b, const struct results *c
 			jdist_pair(f, "portmap_del", c->sc_step_del[s][PM_DEL]);
 			jdist_pair(f, "kernel_nft_add", c->knft_add[s]);
 			jdist_pair(f, "kernel_nft_del", c->knft_del[s]);
-			if (opt.exec_floor)
+			if (opt.exec_floor) {
 				jdist_pair(f, "exec_floor", c->exec_floor[s]);
+				jdist_pair(f, "portmap_add_floor", c->pmfloor_add[s]);
+				jdist_pair(f, "portmap_del_floor", c->pmfloor_del[s]);
+			}
 			fprintf(f, "}%s\n", s + 1 < opt.nscale ? "," : "");
 		}
 		fprintf(f, "    ]\n  },\n");
@@ -2353,7 +2499,8 @@ static void usage(void)
 			"                 [--scale-n K] [--rss-n K] [--json] [--json-out FILE]\n"
 			"                 [--settle-ms MS] [--fill-settle-s S] [--label TEXT]\n"
 			"                 [--exec-floor BIN] [--no-chain | --chain-only]\n"
-			"                 [--cri FILE | --cri-skip REASON]\n");
+			"                 [--cri FILE | --cri-skip REASON] [--node-conntrack]\n"
+			"                 [--order alternate|ours-first|ref-first]\n");
 	exit(2);
 }
 
@@ -2439,6 +2586,13 @@ int main(int argc, char **argv)
 			opt.bridge = 0;
 		else if (!strcmp(a, "--json"))
 			opt.json = 1;
+		else if (!strcmp(a, "--node-conntrack"))
+			opt.node_conntrack = 1;
+		else if (ARG("--order"))
+			opt.order = !strcmp(v, "alternate")    ? -1
+				    : !strcmp(v, "ours-first") ? OURS
+				    : !strcmp(v, "ref-first")  ? REF
+							       : (usage(), 0);
 		else
 			usage();
 #undef ARG
