@@ -228,7 +228,8 @@ static void read_all(int fd, void *buf, size_t len)
  * loopback, then bridge (+ host-local) and portmap, as containerd runs
  * them; OP_KNFT_FILL: untimed, the kernel-floor map filled to a level;
  * OP_FCHAIN_*: the chain with portmap's place taken by its floor, the
- * empty program and then the runner's own element add (or delete), so the
+ * empty program, then (ADD) the read of route_localnet portmap makes and
+ * the runner's own element add (or delete), so the
  * floor is measured where portmap runs: right after the bridge's ADD (or
  * the loopback's DEL), with the kernel still at work on their links. */
 enum op {
@@ -1551,7 +1552,8 @@ struct results {
 	struct dist step_add[NSTEPS][NIMPL], step_del[NSTEPS][NIMPL];
 	struct dist sc_step_add[16][NSTEPS][NIMPL], sc_step_del[16][NSTEPS][NIMPL];
 	struct dist knft_add[16][NIMPL], knft_del[16][NIMPL]; /* kernel only */
-	/* the floor chain's portmap step: exec + element add (delete) there */
+	/* the floor chain's portmap step there: exec, (ADD) the route_localnet
+	 * read, element add (delete) */
 	struct dist pmfloor_add[16][NIMPL], pmfloor_del[16][NIMPL];
 	long size_bridge[NIMPL], size_ipam[NIMPL];
 	long size_portmap[NIMPL], size_loopback[NIMPL]; /* -1: we ship none */
