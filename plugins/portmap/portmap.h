@@ -53,7 +53,7 @@ enum pm_backend { PM_BACKEND_UNSET, PM_BACKEND_NFTABLES, PM_BACKEND_IPTABLES };
 
 struct pm_conf {
 	bool snat;		    /* default true */
-	int mark_bit;		    /* markMasqBit (validated; see README) */
+	int mark_bit;		    /* markMasqBit (validated; see docs/differences.md) */
 	bool mark_bit_set;	    /* given in the config */
 	const char *ext_mark_chain; /* externalSetMarkChain (borrowed) */
 	bool masq_all;		    /* masqAll: masquerade every DNAT'd source */

@@ -2,8 +2,8 @@
 """The documented differences from the reference, as diff.py may meet them.
 
 Each entry explains one kind of difference and cites the bullet of
-README.md's "Differences from the reference" that documents it (its id,
-"D1" ...). The ids here and the README's must be the same set: diff.py
+docs/differences.md ("Differences from the reference") that documents it (its id,
+"D1" ...). The ids here and that page's must be the same set: diff.py
 checks it, and fails on an entry that no case needed. A difference no
 entry explains fails the test.
 
@@ -220,16 +220,16 @@ def ids():
 
 
 def check_ids(readme_ids):
-    """The README's Differences bullets and the ids here: the same set."""
+    """The Differences bullets (docs/differences.md) and the ids here: the same set."""
     errs = []
     mine = set(ids())
     for i in readme_ids:
         if i not in mine:
-            errs.append("README bullet [%s] has no allow-list entry" % i)
+            errs.append("Differences bullet [%s] has no allow-list entry" % i)
     for i in sorted(mine - set(readme_ids)):
-        errs.append("allow-list id %s is not a README Differences bullet" % i)
+        errs.append("allow-list id %s is not a Differences bullet" % i)
     if len(readme_ids) != len(set(readme_ids)):
-        errs.append("README Differences bullet ids repeat")
+        errs.append("Differences bullet ids repeat")
     return errs
 
 

@@ -14,8 +14,8 @@ link-local addresses derived from them), netns paths and the data
 directory are normalised, so that equal behaviour compares equal.
 
 Then the two runs are diffed. A difference passes only when an entry of
-allow.py explains it; each entry cites a bullet of README.md's
-"Differences from the reference" section, and the two must list the same
+allow.py explains it; each entry cites a bullet of docs/differences.md
+("Differences from the reference"), and the two must list the same
 bullet ids. An entry no case needs is an error too (the list stays tight).
 
   diff.py --ours BIN_DIR [--ref /usr/lib/cni] [--no-self] [-k CASE_SUBSTR] [-v]
@@ -498,7 +498,7 @@ def short(v, n=160):
 
 def readme_ids(readme):
     text = open(readme).read()
-    m = re.search(r"^### Differences from the reference\n(.*?)(?=^## )", text, re.S | re.M)
+    m = re.search(r"^#+ Differences from the reference\n(.*?)(?=^#{1,2} |\Z)", text, re.S | re.M)
     if not m:
         return None
     return re.findall(r"^- \*\*\[(D\d+)\]", m.group(1), re.M)
@@ -532,16 +532,16 @@ def main():
     ap.add_argument("-k", default="", help="only cases whose name contains this")
     ap.add_argument("-v", action="store_true")
     ap.add_argument("--dump", help="write each side's normalised observations here")
-    ap.add_argument("--readme", default=os.path.join(HERE, "..", "..", "README.md"))
+    ap.add_argument("--readme", default=os.path.join(HERE, "..", "..", "docs", "differences.md"))
     args = ap.parse_args()
 
     rc = 0
     ids = readme_ids(args.readme)
     if ids is None:
-        print("README.md has no Differences section")
+        print("docs/differences.md has no Differences section")
         return 1
     for e in allow.check_ids(ids):
-        print("allow-list vs README: " + e)
+        print("allow-list vs docs/differences.md: " + e)
         rc = 1
     ours = os.path.abspath(args.ours)
     used = set()

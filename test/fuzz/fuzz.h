@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shared by the libFuzzer targets in test/fuzz/ (one parser of outside
- * input each; see test/fuzz/README.md). Each target is also linked with
+ * input each; see docs/reliability.md, "Fuzzing"). Each target is also linked with
  * replay.c into a plain program that runs its corpus once, so that the
  * seeds and every crash kept in test/fuzz/corpus/ are replayed by
  * `make test` with the normal compiler.
