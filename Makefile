@@ -13,6 +13,9 @@
 #   make test-kernels   the VLAN tests and a core subset on Debian's 6.1 and
 #                   6.12 kernels, each in a VM (FULL=1: the whole suite)
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
+#   make dist       the release tarball, as the reference's releases ship:
+#                   dist/cni-c-plugins-linux-<arch>-v<version>.tgz (the four
+#                   stripped binaries, LICENSE, README.md) and its .sha256
 
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
@@ -46,6 +49,11 @@ FAULTDEF  :=
 endif
 
 CC        ?= cc
+# The one version: pkg/cni/version.h (what --version and the ELF note say).
+VERSION   := $(shell sed -n 's/^\#define CNI_PLUGIN_VERSION "\(.*\)"/\1/p' pkg/cni/version.h)
+DIST_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+DIST_DIR  ?= dist
+DIST_NAME := cni-c-plugins-linux-$(DIST_ARCH)-v$(VERSION)
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -97,7 +105,7 @@ FUZZ_ID_H    := $(FUZZ_DIR)/gen/build-id.h
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install \
+.PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install dist \
 	clean format fuzz fuzz-ci fuzz-build FORCE
 all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) \
 	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(REPLAY_BINS)
@@ -206,6 +214,22 @@ install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
 	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(DESTDIR)$(CNI_BIN_DIR)/
 
+# The reference's release layout: binaries at the top of the archive (so
+# `tar -C /opt/cni/bin -xzf` installs them), a sha256sum file beside it.
+# Built from a clean tree's release build; files owned by root, dated by
+# the last commit, so the same commit gives the same bytes.
+dist: all
+	@test -n "$(VERSION)" || { echo "dist: no CNI_PLUGIN_VERSION in pkg/cni/version.h" >&2; exit 1; }
+	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist $(DIST_DIR)
+	install -m 0755 $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(BUILD)/dist/
+	strip --strip-unneeded $(BUILD)/dist/bridge $(BUILD)/dist/host-local $(BUILD)/dist/portmap $(BUILD)/dist/loopback
+	install -m 0644 LICENSE README.md $(BUILD)/dist/
+	cd $(BUILD)/dist && tar --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime=@$$(git -C $(CURDIR) log -1 --format=%ct 2>/dev/null || echo 0) \
+		-cf - ./bridge ./host-local ./loopback ./portmap ./LICENSE ./README.md | gzip -n -9 >$(abspath $(DIST_DIR))/$(DIST_NAME).tgz
+	cd $(DIST_DIR) && sha256sum $(DIST_NAME).tgz >$(DIST_NAME).tgz.sha256
+	@echo "dist: $(DIST_DIR)/$(DIST_NAME).tgz"
+
 # libFuzzer: clang, ASan+UBSan, every library object instrumented.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -235,6 +259,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san bin-fault bin-san-fault
+	rm -rf build build-san build-fault build-san-fault build-fuzz bin bin-san bin-fault bin-san-fault dist
 
 -include $(shell find $(BUILD) $(FUZZ_DIR) -name '*.d' 2>/dev/null)
