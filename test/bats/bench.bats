@@ -43,9 +43,8 @@ bench_setup() {
 	assert_output --partial "conntrack started there by the plugins' own NAT rules"
 	assert_output --partial "bridge binary, stripped (KiB)"
 	assert_output --partial "peak RSS of an ADD, bridge tree (KiB)"
-	assert_output --regexp "(PASS|MISS)  bridge ADD median at 0 containers <= 1.3x exec"
+	refute_output --partial "1.3x exec" # retired (issue 21)
 	assert_output --regexp "(PASS|MISS)  chain ADD median >= 10x faster"
-	assert_output --regexp "(PASS|MISS)  chain inside containerd \(CRI\) >= 8x"
 
 	# the JSON: parses, has numbers for both sides and parts, no failed call
 	jq -e '.results.add_latency.reference.median > 0
@@ -66,8 +65,15 @@ bench_setup() {
 		fail "bad JSON: $(cat "$BATS_TEST_TMPDIR/bench.json")"
 	# the CRI figure, where containerd can run
 	if [ -z "$(crid_why_not)" ]; then
-		jq -e '.cri.pod_network_setup.ours.n == 3 and .cri.pod_network_setup.reference.median > 0' \
+		jq -e '.cri.pod_network_setup.ours.n == 3 and .cri.pod_network_setup.reference.median > 0
+			and .cri.floor.n == 3 and .cri.floor.median > 0
+			and (.cri.share_ms.ours | type) == "number"' \
 			"$BATS_TEST_TMPDIR/bench.json" >/dev/null || fail "no CRI figure: $stderr"
+		# the floor and the plugins' share above it, with their budgets
+		assert_output --partial "no-op plugins (the floor), median"
+		assert_output --partial "the plugins' share above the floor (ms)"
+		assert_output --regexp "(PASS|MISS)  pod network in containerd: \(reference - floor\) / \(ours - floor\) >= 10"
+		assert_output --regexp "(PASS|MISS)  pod network in containerd: ours - floor <= 5 ms"
 	fi
 
 	# nothing left: no scratch dir, no bridge in the real host netns
