@@ -65,6 +65,23 @@ bounds_resolv_add() {
 	bounds_nothing_written
 }
 
+@test "bounds: the bridge (host-local in-process) refuses that ID before it makes anything" {
+	local id
+	id=$(bounds_id $((BOUNDS_ID_MAX + 1)))
+	# in a network namespace of its own, which goes away with the shell
+	run --separate-stderr unshare -n sh -c '
+		env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_IFNAME=eth0 \
+			CNI_NETNS=/var/run/netns/bounds-unused CNI_PATH="$2" "$2/bridge" <<-EOF
+			$3
+		EOF
+		echo " exit $?"
+		ip -o link show | grep -v " lo:" || true' sh "$id" "$CNI_TEST_BIN" \
+		"$(bounds_conf | jq -c '.bridge = "bounds0"')"
+	assert_success
+	[[ "$output" == *'"code":4,"msg":"containerID is too long"'*" exit 1" ]] || fail "$output"
+	bounds_nothing_written
+}
+
 @test "bounds: the longest container ID is added, kept by a GC that lists it, and found by DEL" {
 	local id ifname=ifname-15-bytes nd=$BATS_TEST_TMPDIR/data/bounds valid
 	id=$(bounds_id $BOUNDS_ID_MAX)
