@@ -29,7 +29,8 @@
  * before the data reached the disk, leaves one. A torn file is nobody's;
  * an ADD whose allocation lands on one removes it and takes the address,
  * GC removes every one. A file over HL_OWNER_MAX bytes is nobody's too, but
- * not torn (someone wrote it): only GC removes it. A leftover temporary (a
+ * not torn (someone wrote it: the reference, which has no bound; our ADD
+ * refuses such an owner, see hl_owner_check): only GC removes it. A leftover temporary (a
  * writer killed before its link or its unlink) is replaced by the next ADD
  * and removed by DEL and GC; never written into (see store.c).
  */
