@@ -164,7 +164,7 @@ $(BIN)/nftctl: $(call obj,test/helpers/nftctl.c) $(LIBBR) $(LIBCNI)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBBR) $(LIBHL) $(LIBCNI)
+$(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBPM) $(LIBBR) $(LIBHL) $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A UDP listener that prints the source it sees (masquerade tests).
@@ -236,7 +236,7 @@ FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   = -std=gnu11 -pthread -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(WARN) -I. -Ipkg -I$(FUZZ_DIR)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
-FUZZ_LIB_SRC := $(PKG_SRC) $(HL_LIB_SRC) $(BR_LIB_SRC)
+FUZZ_LIB_SRC := $(PKG_SRC) $(HL_LIB_SRC) $(BR_LIB_SRC) $(PM_LIB_SRC)
 FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
 
 $(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_ID_H)

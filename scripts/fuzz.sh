@@ -24,6 +24,7 @@ for bin in "$@"; do
 	fuzz_resolv) opts+=(-dict="$root/test/fuzz/resolv.dict") ;;
 	fuzz_cniargs) opts+=(-dict="$root/test/fuzz/cniargs.dict") ;;
 	fuzz_store | fuzz_index) opts+=(-dict="$root/test/fuzz/store.dict") ;;
+	fuzz_portmap_*) opts+=(-dict="$root/test/fuzz/portmap.dict") ;;
 	*) opts+=(-dict="$root/test/fuzz/json.dict") ;;
 	esac
 	mkdir -p "$work"

@@ -164,12 +164,14 @@ static int fill_result(struct cni_result *r, const struct hl_config *c, const st
 	return 0;
 }
 
-/* Everything ADD checks before it opens the store: the config, the
- * resolv.conf, which set each requested address belongs to. */
+/* Everything ADD checks before it opens the store: the owner key, the
+ * config, the resolv.conf, which set each requested address belongs to. */
 static int prepare_add(const struct cni_env *env, const struct cni_conf *conf, struct hl_config *c,
 		       int **assign, struct cni_dns *dns, struct cni_error *err)
 {
-	if (hl_config_load(conf, env->args, c, err) < 0)
+	/* the owner key must read back whole, or DEL and GC could not see it */
+	if (hl_owner_check(env->container_id, env->ifname, err) < 0 ||
+	    hl_config_load(conf, env->args, c, err) < 0)
 		return -1;
 	if (!(*assign = calloc(c->n_sets ? c->n_sets : 1, sizeof(**assign))))
 		return cni_error_oom(err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/io.h"
 #include "util/strv.h"
 
 /* One line, already split into fields. */
@@ -58,15 +59,18 @@ int hl_parse_resolv_conf(const char *path, struct cni_dns *dns, struct cni_error
 
 int hl_parse_resolv_stream(FILE *fp, const char *path, struct cni_dns *dns, struct cni_error *err)
 {
-	cleanup_free char *line = NULL;
+	cleanup_free char *line = malloc(HL_RESOLV_LINE_MAX + 1);
 	cleanup_free char **f = NULL;
-	size_t cap = 0, fcap = 0;
-	ssize_t len;
+	size_t fcap = 0, len, lineno = 0;
+	int r;
 
-	while ((len = getline(&line, &cap, fp)) >= 0) {
+	if (!line)
+		goto oom;
+	while ((r = io_read_line(fp, line, HL_RESOLV_LINE_MAX + 1, &len)) > 0) {
 		size_t nf = 0;
 		char *save = NULL, *tok, *p = line;
 
+		lineno++;
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')
 			p++;
 		if (*p == '#' || *p == ';')
@@ -86,7 +90,13 @@ int hl_parse_resolv_stream(FILE *fp, const char *path, struct cni_dns *dns, stru
 		if (nf >= 2 && apply(dns, f, nf) < 0)
 			goto oom;
 	}
-	if (ferror(fp))
+	if (r < 0 && errno == EMSGSIZE) {
+		cni_error_set(err, CNI_ERR_INVALID_CONFIG, "ipam.resolvConf: cannot read %s", path);
+		cni_error_set_details(err, "line %zu is longer than %d bytes (token too long)",
+				      lineno + 1, HL_RESOLV_LINE_MAX);
+		return -1;
+	}
+	if (r < 0)
 		return cni_error_set_errno(err, CNI_ERR_INVALID_CONFIG, errno,
 					   "ipam.resolvConf: cannot read %s", path);
 	return 0;

@@ -18,8 +18,9 @@
  * where given); all-or-nothing. */
 int hl_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cni_result **result,
 	       struct cni_error *err);
-/* What ADD checks before it touches the store (config, resolvConf,
- * requested addresses), with ADD's errors; nothing is changed. */
+/* What ADD checks before it touches the store (the container ID's and
+ * ifname's length, config, resolvConf, requested addresses), with ADD's
+ * errors; nothing is changed. */
 int hl_cmd_validate_add(const struct cni_env *env, const struct cni_conf *conf,
 			struct cni_error *err);
 /* Release every address of container+ifname; nothing to release is fine. */

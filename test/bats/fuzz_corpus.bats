@@ -38,6 +38,14 @@ replay() {
 	replay fuzz_index
 }
 
+@test "fuzz corpus: portmap_conditions" {
+	replay fuzz_portmap_conditions
+}
+
+@test "fuzz corpus: portmap_conf" {
+	replay fuzz_portmap_conf
+}
+
 @test "fuzz corpus: resolv" {
 	replay fuzz_resolv
 }

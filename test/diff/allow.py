@@ -147,6 +147,8 @@ ENTRIES = [
     {"id": "D17", "what": "a DEL that cannot remove the spoof check fails",
      "unobserved": "needs nftables to refuse a delete; test/bats covers it"},
     # each of these cases exists to show that one difference, all of it
+    {"id": "D20", "what": "host-local: a container ID is at most 65,519 bytes",
+     "when": lambda c: case_is(c, "host-local container ID over 65519 bytes")},
     {"id": "D13", "what": "host-local: CNI_ARGS IP= takes a list",
      "when": lambda c: case_is(c, "host-local requested IP list (CNI_ARGS)")},
     {"id": "D13", "what": "host-local: a gateway outside its subnet is an error",

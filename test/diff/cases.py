@@ -191,6 +191,11 @@ CASES.append({"name": "CHECK after our nftables table is removed", "set": {"ipMa
                         {"cmd": "RUN", "where": "host",
                          "argv": ["nft", "delete", "table", "inet", "cni_c_bridge"]},
                         {"cmd": "CHECK"}, {"cmd": "DEL"}, {"cmd": "SNAPSHOT"}]})
+# a container ID whose reservation ours could not read back whole: refused
+LONG_CID = "c" * 65519 + "c"
+CASES.append({"name": "host-local container ID over 65519 bytes", "steps": [
+    {"cmd": "ADD", "cid": LONG_CID}, {"cmd": "SNAPSHOT"},
+    {"cmd": "DEL", "cid": LONG_CID}, {"cmd": "SNAPSHOT"}]})
 # a result 0.2.0 cannot express: an IPv6 route with only an IPv4 address
 CASES.append({"name": "host-local 0.2.0 route of a family without address", "version": "0.2.0",
               "set": {"ipam": dict(V4, routes=[{"dst": "::/0"}])}})

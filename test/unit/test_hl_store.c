@@ -264,6 +264,54 @@ static void test_huge_file_is_nobodys(void **state)
 	hl_store_close(&s);
 }
 
+/* The longest container ID and ifname ADD accepts make a key that reads
+ * back whole; one byte more is refused (code 4), because such a file would
+ * read back as nobody's. */
+static void test_owner_bound(void **state)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct hl_store s = HL_STORE_INIT;
+	struct ip_addr ip = A("10.0.0.7"), ip2 = A("10.0.0.8");
+	char *id = malloc(HL_ID_MAX + 2), *key, *back;
+	const char *ifname = "ifname-15-bytes";
+	size_t keylen, backlen;
+
+	assert_int_equal(strlen(ifname), HL_IFNAME_MAX);
+	memset(id, 'a', HL_ID_MAX + 1);
+	id[HL_ID_MAX + 1] = '\0';
+	assert_int_equal(hl_owner_check(id, ifname, &err), -1);
+	assert_int_equal(err.code, CNI_ERR_INVALID_ENV);
+	assert_string_equal(err.msg, "containerID is too long");
+	cni_error_clear(&err);
+	id[HL_ID_MAX] = '\0';
+	assert_int_equal(hl_owner_check(id, ifname, &err), 0);
+	assert_int_equal(hl_owner_check(id, NULL, &err), 0);
+	assert_int_equal(hl_owner_check("c", "ifname-16-bytes!", &err), -1);
+	assert_int_equal(err.code, CNI_ERR_INVALID_ENV);
+	cni_error_clear(&err);
+
+	/* the longest key is HL_OWNER_MAX bytes, and is its owner's */
+	assert_int_equal(hl_store_open(&s, tmpl, "n", true, &err), 0);
+	key = hl_owner_key(id, ifname, &keylen);
+	assert_int_equal(keylen, HL_OWNER_MAX);
+	assert_int_equal(hl_store_reserve(&s, &ip, key, keylen, &err), 1);
+	assert_int_equal(hl_store_read_owner(&s, "10.0.0.7", &back, &backlen, &err), 0);
+	assert_int_equal(backlen, keylen);
+	assert_memory_equal(back, key, keylen);
+	free(back);
+	free(key);
+	/* one byte more would not be: what the check keeps out */
+	id[HL_ID_MAX] = 'a';
+	key = hl_owner_key(id, ifname, &keylen);
+	assert_int_equal(hl_store_reserve(&s, &ip2, key, keylen, &err), 1);
+	assert_int_equal(hl_store_read_owner(&s, "10.0.0.8", &back, &backlen, &err), 0);
+	assert_int_equal(backlen, 0);
+	free(back);
+	free(key);
+	free(id);
+	hl_store_close(&s);
+}
+
 static void test_lock_excludes(void **state)
 {
 	struct cni_error err = CNI_ERROR_INIT;
@@ -509,6 +557,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scan_and_owners, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_huge_file_is_nobodys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_owner_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_excludes, setup, teardown),
 	    cmocka_unit_test(test_trim),
 	    cmocka_unit_test_setup_teardown(test_reserve_killed_at_every_step, setup, teardown),

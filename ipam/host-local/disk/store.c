@@ -85,6 +85,22 @@ void hl_store_close(struct hl_store *s)
 	s->path = NULL;
 }
 
+int hl_owner_check(const char *id, const char *ifname, struct cni_error *err)
+{
+	if (strlen(id) > HL_ID_MAX) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV, "containerID is too long");
+		cni_error_set_details(err, "at most %d bytes (host-local stores it in %d)",
+				      HL_ID_MAX, HL_OWNER_MAX);
+		return -1;
+	}
+	if (ifname && strlen(ifname) > HL_IFNAME_MAX) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV, "interface name is too long");
+		cni_error_set_details(err, "at most %d bytes", HL_IFNAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 char *hl_owner_key(const char *id, const char *ifname, size_t *len)
 {
 	size_t idlen = strlen(id), iflen = ifname ? strlen(ifname) : 0;

@@ -29,7 +29,8 @@
  * before the data reached the disk, leaves one. A torn file is nobody's;
  * an ADD whose allocation lands on one removes it and takes the address,
  * GC removes every one. A file over HL_OWNER_MAX bytes is nobody's too, but
- * not torn (someone wrote it): only GC removes it. A leftover temporary (a
+ * not torn (someone wrote it: the reference, which has no bound; our ADD
+ * refuses such an owner, see hl_owner_check): only GC removes it. A leftover temporary (a
  * writer killed before its link or its unlink) is replaced by the next ADD
  * and removed by DEL and GC; never written into (see store.c).
  */
@@ -45,6 +46,12 @@
 #define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
 /* Bigger reservation files are nobody's (we never match them); GC frees them. */
 #define HL_OWNER_MAX 65536
+/* The longest interface name (IFNAMSIZ - 1, as the skeleton checks) and
+ * container ID an owner key is made of: "<id>\r\n<ifname>" then fits in
+ * HL_OWNER_MAX, so every reservation ADD makes reads back as its owner's
+ * (DEL finds it, GC keeps it). */
+#define HL_IFNAME_MAX 15
+#define HL_ID_MAX (HL_OWNER_MAX - 2 - HL_IFNAME_MAX)
 #define HL_STORE_TEMP ".cni-c-reserve"
 
 struct hl_store {
@@ -69,6 +76,11 @@ static inline void hl_store_cleanup(struct hl_store *s)
 	hl_store_close(s);
 }
 #define cleanup_hl_store __attribute__((cleanup(hl_store_cleanup)))
+
+/* Can (id, ifname) own a reservation: within HL_ID_MAX and HL_IFNAME_MAX
+ * bytes? 0, or -1 with code 4 (the reference's code for a bad containerID;
+ * it has no length bound). ADD checks this before it writes anything. */
+int hl_owner_check(const char *id, const char *ifname, struct cni_error *err);
 
 /* The owner key a reservation holds: TrimSpace(id) "\r\n" ifname, or the
  * legacy TrimSpace(id) when ifname is NULL. malloc'd (NULL on ENOMEM). */
