@@ -269,6 +269,11 @@ dnat6 udp . 53 : $IP6 . 53 $owner"
 	assert_output refused
 	run talk tcp "$OUTNS" "$OUT_HOST6" 8080
 	assert_output refused
+	# traffic the host forwards to that address is not DNAT'd either: only
+	# packets to a local address are looked up (as the reference)
+	ip -n "$OUTNS" route add 198.51.100.7/32 via "$OUT_HOST4"
+	run talk tcp "$OUTNS" 198.51.100.7 8080
+	refute_output --partial "A peer="
 }
 
 @test "hostile port mappings: a hostIP of the other family maps nothing of this one" {
