@@ -175,13 +175,14 @@ arp $MAC $MAC"
 
 # --- Hostile port mappings are refused whole, or mapped exactly ---
 #
-# runtimeConfig.portMappings comes from the pod spec. A mapping the
-# reference cannot make either (a port outside 1-65535, a protocol other
-# than tcp, udp or sctp, a hostIP that is no address) refuses the whole ADD
-# with code 7 before anything is made: no table, no element, route_localnet
-# untouched. What the reference accepts (any case of a protocol name, a
-# hostIP that is not local, of the other family) is mapped exactly: the
-# DNAT maps hold that key and nothing broader.
+# runtimeConfig.portMappings comes from the pod spec. A mapping with a port
+# outside 1-65535, a protocol other than tcp, udp or sctp, or a hostIP that
+# is no address refuses the whole ADD with code 7 before anything is made:
+# no table, no element, route_localnet untouched (the reference fails on
+# most of these, in iptables; README: portmap checks more up front). What
+# the reference accepts (a protocol name in any case, a hostIP that is not
+# local, or of the other family) is mapped exactly: the DNAT maps hold that
+# key and nothing broader.
 
 # pmcap_dnat: every DNAT map element of our table, one per line:
 # "MAP KEY : VALUE OWNER" (nothing when there is no table)
