@@ -173,6 +173,71 @@ arp $MAC $MAC"
 	[ "$c_veth" != "$VETH" ]
 }
 
+# --- The host takes no router advertisement from a container ---
+#
+# A container can send IPv6 router advertisements to everything on its
+# bridge. The host does not take them: the bridge and the host veths have
+# accept_ra 0 (as the reference), so a container can neither become the
+# host's router nor give it an address. (Its neighbours take them under
+# their own sysctls: not promised, docs/security.md; the test uses that as
+# its proof that the advertisement went out.)
+
+# ra_ctr NAME: a dual-stack container on a bridge with no gateway (so the
+# host does not forward IPv6, and accept_ra alone decides); sets $NS
+ra_ctr() {
+	local conf
+	conf=$(br_conf | jq -c '.isGateway = false | .isDefaultGateway = false')
+	NS=cni-test-pmr$1$TAG
+	ip netns add "$NS" || return 1
+	CNS+=("$NS")
+	ip -n "$NS" link set lo up
+	RES=$(ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="ctr-r$1-$TAG" \
+		CNI_NETNS="/var/run/netns/$NS" CNI_IFNAME=eth0 CNI_PATH="$CNI_TEST_BIN" \
+		"$CNI_TEST_BIN/bridge" <<<"$conf") || fail "bridge ADD: $RES"
+}
+
+# ra_send NETNS: a router advertisement (default router, prefix
+# 2001:db8:bad::/64 for autoconfiguration) from NETNS's eth0 to all nodes
+ra_send() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+ra = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0)
+pio = struct.pack("!BBBBIII16s", 3, 4, 64, 0xc0, 86400, 14400, 0,
+                  socket.inet_pton(socket.AF_INET6, "2001:db8:bad::"))
+s.sendto(ra + pio, ("ff02::1", 0, 0, socket.if_nametoindex("eth0")))'
+}
+
+@test "router advertisement: the host takes none from a container (its neighbours do)" {
+	ra_ctr a
+	local a_ns=$NS
+	ra_ctr b
+	[ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv6/conf/all/forwarding)" = 0 ]
+	[ "$(ip netns exec "$HOSTNS" cat "/proc/sys/net/ipv6/conf/$BR/accept_ra")" = 0 ]
+	# the container's link-local address must be usable (DAD done)
+	for _ in $(seq 50); do
+		ip -n "$a_ns" -6 addr show dev eth0 scope link | grep -q tentative || break
+		sleep 0.1
+	done
+	ra_send "$a_ns"
+	# proof it went out: b made a default route and an address of it
+	for _ in $(seq 50); do
+		ip -n "$NS" -6 route show default | grep -q "proto ra" && break
+		sleep 0.1
+	done
+	run ip -n "$NS" -6 route show default
+	assert_output --partial "proto ra"
+	run ip -n "$NS" -6 addr show dev eth0
+	assert_output --partial "2001:db8:bad:"
+	# the host: no route, no address from it
+	run ip -n "$HOSTNS" -6 route show table all
+	refute_output --partial "proto ra"
+	refute_output --partial "2001:db8:bad:"
+	run ip -n "$HOSTNS" -6 addr
+	refute_output --partial "2001:db8:bad:"
+}
+
 # --- Hostile port mappings are refused whole, or mapped exactly ---
 #
 # runtimeConfig.portMappings comes from the pod spec. A mapping with a port
