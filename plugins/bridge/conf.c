@@ -192,9 +192,14 @@ int br_conf_check_add(const struct br_conf *c, uint8_t mac[6], bool *has_mac, st
 		if (br_parse_mac(c->mac, mac) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "invalid MAC address \"%s\"", c->mac);
+		/* the kernel refuses both for a veth (the reference's error, 999,
+		 * after it made the bridge): said here, before anything is made */
 		if (mac[0] & 1)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "invalid MAC address \"%s\": multicast", c->mac);
+		if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "invalid MAC address \"%s\": all zero", c->mac);
 		*has_mac = true;
 	}
 	return 0;

@@ -77,8 +77,8 @@ new_ctr() {
 	RES=$(ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="$CID" \
 		CNI_NETNS="$NSP" CNI_IFNAME=eth0 CNI_PATH="$CNI_TEST_BIN" "$CNI_TEST_BIN/bridge" \
 		<<<"$(br_conf)") || fail "bridge ADD: $RES"
-	IP4=$(jq -r '[.ips[].address | select(test("^[0-9.]+/"))][0] // "" | split("/")[0]' <<<"$RES")
-	IP6=$(jq -r '[.ips[].address | select(test(":"))][0] // "" | split("/")[0]' <<<"$RES")
+	IP4=$(jq -r '[.ips[].address | select(test("^[0-9.]+/"))][0] // "" | split("/")[0] // ""' <<<"$RES")
+	IP6=$(jq -r '[.ips[].address | select(test(":"))][0] // "" | split("/")[0] // ""' <<<"$RES")
 	# the first packets after a link comes up may meet neighbour discovery
 	# still in progress: let the container and the gateway meet (-w: as
 	# soon as one answer arrives)

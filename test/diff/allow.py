@@ -146,6 +146,12 @@ ENTRIES = [
      "when": lambda c: case_is(c, "host-local 0.2.0 route of a family without address")},
     {"id": "D17", "what": "a DEL that cannot remove the spoof check fails",
      "unobserved": "needs nftables to refuse a delete; test/bats covers it"},
+    {"id": "D21", "what": "a requested multicast or all-zero MAC is a config error naming it "
+     "(the reference's is the kernel's refusal, after it made the bridge)",
+     "when": lambda c: cmd_field(c["path"], "msg")
+     and c["ref"] == "failed to make veth pair: cannot assign requested address"
+     and isinstance(c["ours"], str)
+     and re.fullmatch(r'invalid MAC address "[^"]*": (multicast|all zero)', c["ours"])},
     # each of these cases exists to show that one difference, all of it
     {"id": "D20", "what": "host-local: a container ID is at most 65,519 bytes",
      "when": lambda c: case_is(c, "host-local container ID over 65519 bytes")},

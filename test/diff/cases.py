@@ -160,6 +160,8 @@ for name, s in [
     ("rangeStart outside the subnet", {"ipam": dict(V4, rangeStart="10.99.0.1")}),
     ("no ipam type", {"ipam": {"subnet": "10.88.0.0/24"}}),
     ("invalid MAC", {"runtimeConfig": {"mac": "zz"}}),
+    ("multicast MAC", {"runtimeConfig": {"mac": "01:00:5e:00:00:01"}}),
+    ("all-zero MAC", {"runtimeConfig": {"mac": "00:00:00:00:00:00"}}),
     ("hairpin and promisc", {"hairpinMode": True, "promiscMode": True}),
     ("vlan out of range", {"vlan": 5000}),
     ("requested IP outside the range", {"args": {"cni": {"ips": ["10.99.0.5"]}}}),

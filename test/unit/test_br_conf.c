@@ -268,6 +268,15 @@ static void test_check_add(void **state)
 			 "invalid MAC address \"zz\"");
 	expect_add_check("\"runtimeConfig\":{\"mac\":\"01:00:00:00:00:01\"}", NULL, -1, NULL);
 	expect_add_check("\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:01\"}", NULL, 0, NULL);
+	/* what the kernel refuses for a veth: found before anything is made */
+	expect_add_check("\"runtimeConfig\":{\"mac\":\"00:00:00:00:00:00\"}", NULL, -1,
+			 "invalid MAC address \"00:00:00:00:00:00\": all zero");
+	expect_add_check("\"runtimeConfig\":{\"mac\":\"0000.0000.0000\"}", NULL, -1,
+			 "invalid MAC address \"0000.0000.0000\": all zero");
+	expect_add_check("\"runtimeConfig\":{\"mac\":\"ff:ff:ff:ff:ff:ff\"}", NULL, -1,
+			 "invalid MAC address \"ff:ff:ff:ff:ff:ff\": multicast");
+	expect_add_check("\"mtu\":1500", "MAC=00-00-00-00-00-00", -1,
+			 "invalid MAC address \"00-00-00-00-00-00\": all zero");
 	expect_add_check("\"mtu\":9000", "MAC=bad", -1, "invalid MAC address \"bad\"");
 }
 
