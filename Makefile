@@ -101,8 +101,9 @@ FUZZ_ID_H    := $(FUZZ_DIR)/gen/build-id.h
 	clean format fuzz fuzz-ci fuzz-build FORCE
 all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) \
 	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(BIN)/raw-send $(REPLAY_BINS)
-# just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
-plugins: deps $(BIN)/bridge $(BIN)/host-local
+# just the plugins (what the fault build needs: test/bats/faults_every_step.bats,
+# security.bats)
+plugins: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap
 
 # Installs only what is missing (a no-op once everything is there).
 deps:

@@ -169,6 +169,12 @@ localnet_ifs() {
 	# from outside, unchanged
 	run talk tcp "$OUTNS" "$OUT_HOST4" 8080
 	assert_output "A peer=$OUT_PEER4"
+	# the drop, after dstnat has decided: nothing new, untracked or
+	# invalid reaches 127.0.0.0/8 from the bridge unless DNAT'd
+	run ip netns exec "$HOSTNS" nft list chain inet cni_c_portmap localnet
+	assert_output --partial "type filter hook prerouting priority filter; policy accept;"
+	assert_output --partial "iifname @localnet-ifs ip daddr 127.0.0.0/8 ct state invalid,untracked drop"
+	assert_output --partial "iifname @localnet-ifs ip daddr 127.0.0.0/8 ct state ! established,related ct status ! dnat drop"
 	# CHECK knows the drop: without its element, CHECK fails
 	pm_ok CHECK "$(pm_conf "$LOCALNET_MAPS")"
 	ip netns exec "$HOSTNS" nft delete element inet cni_c_portmap localnet-ifs "{ \"$BR\" }"
@@ -225,4 +231,42 @@ localnet_ifs() {
 	run localnet_ifs
 	assert_output ""
 	[ -z "$(pm_table | grep -e 'comment "' -e 'elements')" ] || fail "$(pm_table)"
+}
+
+@test "security: route_localnet goes on only once the drop is in; when that fails, ADD leaves no mapping" {
+	local fbin=${CNI_FAULT_BIN:-${CNI_TEST_BIN}-fault}
+	[ -x "$fbin/portmap" ] || fail "no fault build in $fbin (make FAULT=1 plugins)"
+	localnet_setup
+	new_ctr a
+	# the ADD's netlink requests: the route to the container, then the
+	# sysctl (after the batch with the mappings and the drop): it fails
+	run --separate-stderr ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND=ADD \
+		CNI_CONTAINERID="$CID" CNI_NETNS="$NSP" CNI_IFNAME=eth0 CNI_PATH="$fbin" \
+		CNI_FAULT=netlink:2:EIO CNI_FAULT_LOG="$D/fault.log" "$fbin/portmap" \
+		<<<"$(pm_conf "$LOCALNET_MAPS")"
+	assert_cni_error 101
+	run jq -r .msg <<<"$output"
+	assert_output --partial "route_localnet"
+	run cat "$D/fault.log"
+	assert_output "netlink 2 EIO rtnetlink 19" # RTM_SETLINK
+	[ "$(ip netns exec "$HOSTNS" cat "/proc/sys/net/ipv4/conf/$BR/route_localnet")" = 0 ]
+	run pm_owned "$NET/$CID/eth0"
+	assert_output ""
+	# again, without the failure
+	pm_ok ADD "$(pm_conf "$LOCALNET_MAPS")"
+	[ "$(ip netns exec "$HOSTNS" cat "/proc/sys/net/ipv4/conf/$BR/route_localnet")" = 1 ]
+	run localnet_ifs
+	assert_output "$BR"
+	localnet_assert_dropped "$NS" "$IP4"
+}
+
+@test "security: without an IPv4 mapping, route_localnet stays off and no drop is made" {
+	localnet_setup
+	new_ctr a
+	pm_ok ADD "$(pm_conf '[{"hostPort":8083,"containerPort":80,"protocol":"tcp","hostIP":"2001:db8:1::1"}]')"
+	[ -n "$(pm_owned "$NET/$CID/eth0")" ] || fail "no mapping: $(pm_table)"
+	[ "$(ip netns exec "$HOSTNS" cat "/proc/sys/net/ipv4/conf/$BR/route_localnet")" = 0 ]
+	run localnet_ifs
+	assert_output ""
+	pm_ok CHECK "$(pm_conf '[{"hostPort":8083,"containerPort":80,"protocol":"tcp","hostIP":"2001:db8:1::1"}]')"
 }
