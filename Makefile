@@ -108,9 +108,10 @@ FUZZ_ID_H    := $(FUZZ_DIR)/gen/build-id.h
 .PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install dist \
 	clean format fuzz fuzz-ci fuzz-build FORCE
 all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) \
-	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(REPLAY_BINS)
-# just the plugins (what the fault build needs: test/bats/faults_every_step.bats)
-plugins: deps $(BIN)/bridge $(BIN)/host-local
+	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(BIN)/raw-send $(REPLAY_BINS)
+# just the plugins (what the fault build needs: test/bats/faults_every_step.bats,
+# security.bats)
+plugins: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap
 
 # Installs only what is missing (a no-op once everything is there).
 deps:
@@ -169,6 +170,10 @@ $(BIN)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(LIBPM) $(LIB
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # A UDP listener that prints the source it sees (masquerade tests).
 $(BIN)/udp-seen: $(call obj,test/helpers/udp-seen.c)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+# Crafted IPv4 frames through AF_PACKET (the security tests' localnet case).
+$(BIN)/raw-send: $(call obj,test/helpers/raw-send.c)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 

@@ -229,6 +229,15 @@ int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
 		   : 0;
 }
 
+int nft_x_bits_none(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
+{
+	static const uint32_t zero;
+	return nft_x_bitwise_mask(r, reg, &bits, sizeof(bits)) < 0 ||
+		       nft_x_cmp(r, reg, NFT_CMP_EQ, &zero, sizeof(zero)) < 0
+		   ? -1
+		   : 0;
+}
+
 int nft_x_nfproto(struct nftnl_rule *r, int family)
 {
 	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;

@@ -295,6 +295,8 @@ int nft_x_jump(struct nftnl_rule *r, const char *chain);
 int nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 /* reg & bits != 0 (e.g. ct status dnat). */
 int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits);
+/* reg & bits == 0 (e.g. ct state != established,related). */
+int nft_x_bits_none(struct nftnl_rule *r, uint32_t reg, uint32_t bits);
 /* fib daddr type into dreg (compare with RTN_LOCAL...). */
 int nft_x_fib_daddr_type(struct nftnl_rule *r, uint32_t dreg);
 /* nat: type NFT_NAT_SNAT/DNAT, family NFPROTO_IPV4/IPV6, the address in
@@ -314,6 +316,7 @@ uint32_t nft_concat_put(uint8_t *key, uint32_t len, const void *field, uint32_t 
 #define NFT_TYPE_IP6ADDR 8
 #define NFT_TYPE_INET_PROTO 12
 #define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_IFNAME 41 /* 16 bytes, host byte order (key_byteorder 1) */
 #define NFT_TYPE_BITS 6
 static inline uint32_t nft_type_concat(const uint32_t *types, size_t n)
 {

@@ -54,42 +54,58 @@ static int target(const struct cni_env *env, const struct cni_conf *conf, const 
 }
 
 /* As the reference: with snat, route_localnet on the interface towards
- * the container, so that 127.0.0.1 may be routed to it; before the
- * mappings: *changed_if gets the interface this call turned it on for (0:
- * none), for the undo if they fail. Read through /proc/sys: the
- * RTM_GETLINK that would tell takes the RTNL lock, which the kernel's own
- * work on a new bridge port (link watch, IPv6 DAD: the ADD before ours)
- * holds the longer the more ports the bridge has. (The /proc/sys path costs
- * more the more netns have looked at their own /proc/sys/net, but less:
- * docs/benchmarks.md.) The route lookup is RTNL-free; only a change (once
- * per interface) goes by netlink. */
-static int route_localnet(struct nl_sock *nl, const struct ip_addr *caddr, int *changed_if,
-			  struct cni_error *err)
+ * the container, so that 127.0.0.1 may be routed to it. localnet_find
+ * names that interface (ifname, "" when there is no route: the reference
+ * skips it too) and tells whether it is on already; the mappings and the
+ * interface's 127.0.0.0/8 drop (nftables.h) go in first, and only then
+ * localnet_enable turns it on: the hole it opens for the bridge's
+ * containers (CVE-2020-8558) is never open without the drop.
+ *
+ * Read through /proc/sys: the RTM_GETLINK that would tell takes the RTNL
+ * lock, which the kernel's own work on a new bridge port (link watch,
+ * IPv6 DAD: the ADD before ours) holds the longer the more ports the
+ * bridge has. (The /proc/sys path costs more the more netns have looked
+ * at their own /proc/sys/net, but less: docs/benchmarks.md.) The route
+ * lookup is RTNL-free; only a change (once per interface) goes by
+ * netlink. */
+static int localnet_find(struct nl_sock *nl, const struct ip_addr *caddr, char ifname[IF_NAMESIZE],
+			 int *oif, bool *on, struct cni_error *err)
 {
-	char name[IF_NAMESIZE], key[sizeof("net/ipv4/conf//route_localnet") + IF_NAMESIZE];
-	char cur[16];
-	int oif = 0;
+	char key[sizeof("net/ipv4/conf//route_localnet") + IF_NAMESIZE], cur[16];
+	cleanup_error struct cni_error e = CNI_ERROR_INIT;
 
-	*changed_if = 0;
-	if (nl_route_get(nl, caddr, &oif, err) < 0) {
-		/* no route: the reference skips it too */
-		cni_error_clear(err);
+	ifname[0] = '\0';
+	*oif = 0;
+	*on = false;
+	if (nl_route_get(nl, caddr, oif, &e) < 0 || *oif <= 0) {
+		*oif = 0;
 		return 0;
 	}
-	if (oif <= 0)
-		return 0;
-	/* no name or unreadable: set it anyway (netlink reports a vanished link) */
-	if (if_indextoname((unsigned)oif, name)) {
-		snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", name);
-		if (sysctl_read(key, cur, sizeof(cur), err) == 0 && !strcmp(cur, "1"))
-			return 0;
-		cni_error_clear(err);
-	} else {
-		snprintf(name, sizeof(name), "%d", oif);
-	}
-	if (nl_link_set_ipv4_conf(nl, oif, name, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
+	/* no name: the interface went away since the route lookup; the drop
+	 * needs its name, so nothing is turned on without it */
+	if (!if_indextoname((unsigned)*oif, ifname))
+		return cni_error_set(err, CNI_ERR_NETLINK,
+				     "unable to enable route_localnet: interface %d: %s", *oif,
+				     strerror(errno));
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", ifname);
+	*on = sysctl_read(key, cur, sizeof(cur), &e) == 0 && !strcmp(cur, "1");
+	return 0;
+}
+
+/* Does any entry need route_localnet (with snat: an IPv4 one)? Without
+ * one, neither it nor its drop. */
+static bool needs_localnet(const struct pm_conf *pc, const struct pm_target *t)
+{
+	for (size_t i = 0; pc->snat && i < t->n; i++)
+		if (t->entries[i].family == AF_INET)
+			return true;
+	return false;
+}
+
+static int localnet_enable(struct nl_sock *nl, int oif, const char *ifname, struct cni_error *err)
+{
+	if (nl_link_set_ipv4_conf(nl, oif, ifname, IPV4_DEVCONF_ROUTE_LOCALNET, 1, err) < 0)
 		return cni_error_wrap(err, "unable to enable route_localnet");
-	*changed_if = oif;
 	return 0;
 }
 
@@ -143,23 +159,26 @@ int pm_cmd_add(const struct cni_env *env, const struct cni_conf *conf, struct cn
 		return -1;
 	if (pc.n_maps) {
 		cleanup_nl struct nl_sock *nl = NULL;
-		int changed = 0;
+		char lif[IF_NAMESIZE] = "";
+		int oif = 0;
+		bool on = false;
 
 		note_backend(&pc);
 		pm_container_addrs(prev, env->ifname, &addrs);
 		if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
 			return -1;
-		if (pc.snat && addrs.a[0].ip.family &&
+		if (needs_localnet(&pc, &t) &&
 		    (nl_open(&nl, err) < 0 ||
-		     route_localnet(nl, &addrs.a[0].ip, &changed, err) < 0))
+		     localnet_find(nl, &addrs.a[0].ip, lif, &oif, &on, err) < 0))
 			return -1;
-		if (pm_nft_add(&t, err) < 0) {
-			/* one batch: nothing of it is left; undo route_localnet too */
+		t.localnet_if = lif;
+		if (pm_nft_add(&t, err) < 0)
+			return -1; /* one batch: nothing of it is left */
+		if (oif && !on && localnet_enable(nl, oif, lif, err) < 0) {
+			/* undo the mappings (the drop stays: harmless, GC's) */
 			cleanup_error struct cni_error e2 = CNI_ERROR_INIT;
-			if (changed &&
-			    nl_link_set_ipv4_conf(nl, changed, NULL, IPV4_DEVCONF_ROUTE_LOCALNET, 0,
-						  &e2) < 0)
-				fprintf(stderr, "portmap: route_localnet stays on: %s\n", e2.msg);
+			if (pm_nft_del(&t, &e2) < 0)
+				fprintf(stderr, "portmap: the mappings stay: %s\n", e2.msg);
 			return -1;
 		}
 		flush_udp(v, t.n);
@@ -199,6 +218,10 @@ int pm_cmd_del(const struct cni_env *env, const struct cni_conf *conf, struct cn
 
 int pm_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct cni_error *err)
 {
+	cleanup_nl struct nl_sock *nl = NULL;
+	char lif[IF_NAMESIZE] = "";
+	int oif = 0;
+	bool on = false;
 	cleanup_pm_conf struct pm_conf pc = {0};
 	cleanup_result struct cni_result *prev = NULL;
 	cleanup_free struct pm_entry *v = NULL;
@@ -214,6 +237,11 @@ int pm_cmd_check(const struct cni_env *env, const struct cni_conf *conf, struct 
 	pm_container_addrs(prev, env->ifname, &addrs);
 	if (target(env, conf, &pc, &addrs, &v, &t, err) < 0)
 		return -1;
+	/* the interface route_localnet serves needs its drop */
+	if (needs_localnet(&pc, &t) &&
+	    (nl_open(&nl, err) < 0 || localnet_find(nl, &addrs.a[0].ip, lif, &oif, &on, err) < 0))
+		return -1;
+	t.localnet_if = lif;
 	return pm_nft_check(&t, err);
 }
 

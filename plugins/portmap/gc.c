@@ -2,19 +2,23 @@
 /*
  * CNI GC: remove every element of this network's attachments that are not
  * valid, from every map and set of our table, and promote what waited
- * behind a removed mapping. GC is rare, so it dumps; all of it is one
+ * behind a removed mapping; and the 127.0.0.0/8 drop of every interface
+ * that is gone or has route_localnet off (nftables.h). GC is rare, so it dumps; all of it is one
  * transaction, started over if a parallel call made it stale.
  */
 #define _GNU_SOURCE
 #include "nftables.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "ns/sysctl.h"
 #include "util/cleanup.h"
 
 static bool keep_all(const struct nft_elem *e, void *data)
@@ -76,6 +80,22 @@ static const struct set *find(const struct sets *s, const char *name)
 	return NULL;
 }
 
+/* An element of localnet-ifs whose interface is gone, or has route_localnet
+ * off again: its drop guards nothing. (Owned by no container: whatever
+ * network this GC is for.) */
+static bool localnet_idle(const struct nft_elem *e)
+{
+	char name[IF_NAMESIZE] = {0}, key[sizeof("net/ipv4/conf//route_localnet") + IF_NAMESIZE];
+	char cur[16];
+	cleanup_error struct cni_error err = CNI_ERROR_INIT;
+
+	memcpy(name, e->key, e->klen < IF_NAMESIZE - 1 ? e->klen : IF_NAMESIZE - 1);
+	if (!name[0] || !if_nametoindex(name))
+		return true;
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", name);
+	return sysctl_read(key, cur, sizeof(cur), &err) == 0 && strcmp(cur, "1") != 0;
+}
+
 static int gc_once(struct nft_sock *sk, void *o, int *kerr, struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
@@ -93,6 +113,14 @@ static int gc_once(struct nft_sock *sk, void *o, int *kerr, struct cni_error *er
 			w = find(&s, wait);
 		}
 		for (size_t k = 0; rc == 0 && k < st->n; k++) {
+			if (!strcmp(st->name, PM_LOCALNET_SET)) {
+				if (localnet_idle(&st->v[k]) &&
+				    nft_put_elem(&m, NFT_MSG_DELSETELEM, 0, NFPROTO_INET, PM_TABLE,
+						 st->name, &st->v[k],
+						 "an idle 127.0.0.0/8 drop") < 0)
+					rc = cni_error_oom(err);
+				continue;
+			}
 			if (!stale(&st->v[k], o))
 				continue;
 			if (nft_put_elem(&m, NFT_MSG_DELSETELEM, 0, NFPROTO_INET, PM_TABLE,

@@ -22,7 +22,7 @@
 
 #include "util/cleanup.h"
 
-enum obj_kind { OBJ_DNAT, OBJ_WAIT, OBJ_HAIRPIN, OBJ_LOCALHOST };
+enum obj_kind { OBJ_DNAT, OBJ_WAIT, OBJ_HAIRPIN, OBJ_LOCALHOST, OBJ_LOCALNET };
 
 /* A map or set a call touches, and whether it exists. */
 struct obj {
@@ -58,6 +58,9 @@ struct plan {
 	size_t q_base; /* GETCHAIN hostports */
 	struct pm_legacy legacy;
 	bool with_legacy;
+	/* the 127.0.0.0/8 drop's element for t->localnet_if (SIZE_MAX: none) */
+	size_t q_localnet;
+	struct nft_elem localnet;
 };
 
 static void plan_free(struct plan *p)
@@ -134,13 +137,20 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 	nft_owner_format(t->network, t->container_id, t->ifname, p->owner);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	/* at most 4 per entry, 4 objects per entry, the base, the legacy ones */
+	/* at most 4 per entry, 4 objects per entry, the base, the localnet
+	 * set and element, the legacy ones */
 	p->capq = 8 * t->n + 8 + PM_LEGACY_QUERIES;
 	p->q = calloc(p->capq, sizeof(*p->q));
 	p->it = calloc(t->n ? t->n : 1, sizeof(*p->it));
 	if (!p->q || !p->it)
 		return cni_error_oom(err);
 	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
+	p->q_localnet = SIZE_MAX;
+	if (t->localnet_if && t->localnet_if[0]) {
+		get_obj(p, OBJ_LOCALNET, PM_LOCALNET_SET, AF_INET, false, 0, NULL);
+		pm_localnet_elem(t->localnet_if, &p->localnet);
+		p->q_localnet = add_query(p, NFT_Q_ELEM, PM_LOCALNET_SET, &p->localnet);
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pm_entry *e = &t->entries[i];
 		const struct pm_conds *c = &t->cond[e->family == AF_INET ? 0 : 1];
@@ -226,6 +236,13 @@ static const char *entry_desc(const struct pm_entry *e, char *buf, size_t size)
 	return buf;
 }
 
+/* "the 127.0.0.0/8 drop on cni0", for messages */
+static const char *t_localnet_desc(const struct plan *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "the 127.0.0.0/8 drop on %s", p->t->localnet_if);
+	return buf;
+}
+
 static bool same_data(const struct nft_elem *a, const struct nft_elem *b)
 {
 	return a->dlen == b->dlen && !memcmp(a->data, b->data, a->dlen);
@@ -273,6 +290,12 @@ static int put_objs(struct plan *p, struct nft_msgs *m, bool need_wait)
 			    pm_put_localhost_rule(m) < 0)
 				return -1;
 			break;
+		case OBJ_LOCALNET:
+			pm_localnet_def(&d);
+			if (nft_put_set_excl(m, NFPROTO_INET, PM_TABLE, &d) < 0 ||
+			    pm_put_localnet(m) < 0)
+				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -311,6 +334,12 @@ static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error 
 	if (!p->q[p->q_base].found && pm_put_base(&m) < 0)
 		return cni_error_oom(err);
 	if (put_objs(p, &m, need_wait) < 0)
+		return cni_error_oom(err);
+	/* the interface's 127.0.0.0/8 drop: one element, shared by every
+	 * container behind it (a parallel ADD adding it too: EEXIST, again) */
+	if (p->q_localnet != SIZE_MAX && !found(p, p->q_localnet) &&
+	    put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, PM_LOCALNET_SET, &p->localnet,
+		     t_localnet_desc(p, desc, sizeof(desc))) < 0)
 		return cni_error_oom(err);
 	for (size_t i = 0; i < p->t->n; i++) {
 		struct item *it = &p->it[i];
@@ -532,6 +561,12 @@ int pm_nft_check(const struct pm_target *t, struct cni_error *err)
 	if (!p.q[p.q_base].found)
 		return cni_error_set(err, CNI_ERR_CHECK, "no table inet %s chain %s", PM_TABLE,
 				     PM_CHAIN_HOSTPORTS);
+	if (p.q_localnet != SIZE_MAX && !found(&p, p.q_localnet))
+		return cni_error_set(
+		    err, CNI_ERR_CHECK,
+		    "route_localnet is on for %s without its 127.0.0.0/8 drop (set "
+		    "%s)",
+		    t->localnet_if, PM_LOCALNET_SET);
 	for (size_t i = 0; i < t->n; i++) {
 		struct item *it = &p.it[i];
 		const struct nft_query *qd = &p.q[it->qd], *qw = &p.q[it->qw];

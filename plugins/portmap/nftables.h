@@ -18,6 +18,21 @@
  *masquerade
  *	... ipv6 hairpin alike }
  *
+ *   chain localnet    { type filter hook prerouting priority filter;
+ *	meta nfproto ipv4 iifname @localnet-ifs ip daddr 127.0.0.0/8 ct state invalid,untracked drop
+ *	meta nfproto ipv4 iifname @localnet-ifs ip daddr 127.0.0.0/8
+ *		ct state != established,related ct status != dnat drop }
+ *	the hole route_localnet opens (CVE-2020-8558): with it on, a container
+ *	reaches the host's loopback services with frames to 127.0.0.1. After
+ *	dstnat, so the host's 127.0.0.1:hostPort (DNAT'd in output; its
+ *	replies established) passes. IPv4 only: route_localnet has no IPv6
+ *	counterpart, the kernel drops ::1 from any interface but lo.
+ *   set localnet-ifs { type ifname }
+ *	"cni0": each interface ADD turned (or found) route_localnet on for,
+ *	owned by no container: it stays while route_localnet does (DEL leaves
+ *	both, as the reference leaves the sysctl); GC removes it once the
+ *	interface is gone or its route_localnet is off
+ *
  *   map dnat4 { type inet_proto . inet_service : ipv4_addr . inet_service }
  *	elements: tcp . 8080 : 10.88.0.5 . 80 comment "net/<containerID>/eth0"
  *   map dnat4-ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }
@@ -48,11 +63,18 @@
 #define PM_CHAIN_OUT "output"
 #define PM_CHAIN_POST "postrouting"
 #define PM_CHAIN_HOSTPORTS "hostports"
+#define PM_CHAIN_LOCALNET "localnet"
+#define PM_LOCALNET_SET "localnet-ifs"
 
 /* rules.c */
 void pm_dnat_def(int family, bool keyed_host, bool wait, const char *name, struct nft_set_def *d);
 void pm_hairpin_def(int family, const char *name, struct nft_set_def *d);
 void pm_localhost_def(struct nft_set_def *d);
+void pm_localnet_def(struct nft_set_def *d);
+/* The element of localnet-ifs for an interface. */
+void pm_localnet_elem(const char *ifname, struct nft_elem *out);
+/* Chain localnet (created if absent) and its two drop rules. */
+int pm_put_localnet(struct nft_msgs *m);
 /* Table and chains (hostports EXCL) with the prerouting/output jumps. */
 int pm_put_base(struct nft_msgs *m);
 int pm_put_dnat_rule(struct nft_msgs *m, int family, bool keyed_host, const struct pm_conds *c,

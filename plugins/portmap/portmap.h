@@ -156,6 +156,10 @@ struct pm_target {
 	bool snat, masq_all;
 	bool addr_unknown;	     /* DEL without prevResult: entries of both families */
 	const struct pm_conds *cond; /* [0] IPv4, [1] IPv6 */
+	/* ADD, CHECK: the interface route_localnet is on for (the route to
+	 * the container's IPv4 address), whose 127.0.0.0/8 drop goes with
+	 * the mappings; NULL or "": none (no snat, no IPv4 address) */
+	const char *localnet_if;
 };
 
 /* Install the mappings (one batch; a host port another container holds

@@ -8,6 +8,7 @@
 #include "nftables.h"
 
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <linux/netfilter.h>
@@ -19,6 +20,7 @@
 
 #define PRIO_DSTNAT (-100) /* NF_IP_PRI_NAT_DST */
 #define PRIO_SRCNAT 100	   /* NF_IP_PRI_NAT_SRC */
+#define PRIO_FILTER 0	   /* NF_IP_PRI_FILTER: after dstnat has decided */
 
 static uint32_t addr_type(int family)
 {
@@ -71,6 +73,64 @@ void pm_localhost_def(struct nft_set_def *d)
 	d->name = PM_LOCALHOST_SET;
 	d->key_type = nft_type_concat(t, 3);
 	d->key_len = 12;
+}
+
+void pm_localnet_def(struct nft_set_def *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = PM_LOCALNET_SET;
+	d->key_type = NFT_TYPE_IFNAME;
+	d->key_len = IFNAMSIZ;
+	d->key_byteorder = 1; /* a string: nft(8) lists names */
+}
+
+void pm_localnet_elem(const char *ifname, struct nft_elem *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->klen = IFNAMSIZ;
+	memcpy(out->key, ifname, strnlen(ifname, IFNAMSIZ - 1));
+}
+
+/* meta nfproto ipv4 iifname @localnet-ifs ip daddr 127.0.0.0/8 */
+static struct nftnl_rule *localnet_rule(void)
+{
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, PM_TABLE, PM_CHAIN_LOCALNET);
+	struct ip_net lo = {.ip = {AF_INET, {127, 0, 0, 0}}, .prefix = 8};
+
+	if (r && (nft_x_nfproto(r, AF_INET) < 0 || nft_x_meta(r, NFT_META_IIFNAME, NFT_REG_1) < 0 ||
+		  nft_x_lookup(r, NFT_REG_1, -1, PM_LOCALNET_SET, 0) < 0 ||
+		  nft_x_addr_cmp(r, false, &lo, NFT_CMP_EQ) < 0)) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int pm_put_localnet(struct nft_msgs *m)
+{
+	cleanup_nftnl_rule struct nftnl_rule *notrack = localnet_rule();
+	cleanup_nftnl_rule struct nftnl_rule *fresh = localnet_rule();
+
+	/* ... ct state invalid,untracked drop: without a conntrack entry
+	 * (which `ct status` needs to match at all) nothing was DNAT'd */
+	if (!notrack || !fresh ||
+	    nft_put_base_chain(m, NFPROTO_INET, PM_TABLE, PM_CHAIN_LOCALNET, "filter",
+			       NF_INET_PRE_ROUTING, PRIO_FILTER) < 0 ||
+	    nft_x_ct(notrack, NFT_CT_STATE, NFT_REG_1) < 0 ||
+	    nft_x_bits_any(notrack, NFT_REG_1,
+			   NF_CT_STATE_INVALID_BIT | NF_CT_STATE_UNTRACKED_BIT) < 0 ||
+	    nft_x_verdict(notrack, NF_DROP) < 0 ||
+	    nft_put_rule(m, notrack, "127.0.0.0/8 from outside, untracked") < 0)
+		return -1;
+	/* ... ct state != established,related ct status != dnat drop */
+	if (nft_x_ct(fresh, NFT_CT_STATE, NFT_REG_1) < 0 ||
+	    nft_x_bits_none(fresh, NFT_REG_1,
+			    NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)) <
+		0 ||
+	    nft_x_ct(fresh, NFT_CT_STATUS, NFT_REG_1) < 0 ||
+	    nft_x_bits_none(fresh, NFT_REG_1, IPS_DST_NAT) < 0 || nft_x_verdict(fresh, NF_DROP) < 0)
+		return -1;
+	return nft_put_rule(m, fresh, "127.0.0.0/8 from outside, new and not DNAT'd");
 }
 
 /* fib daddr type local jump hostports */

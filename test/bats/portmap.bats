@@ -321,7 +321,7 @@ PM8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
 	assert_output ""
 	run pm_table
 	refute_output --partial "chain hostports"
-	# route_localnet, turned on for this ADD, is off again
+	# route_localnet (turned on only after the batch, with its drop) is still off
 	[ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" = 0 ]
 }
 

@@ -146,6 +146,9 @@ ENTRIES = [
      "when": lambda c: case_is(c, "host-local 0.2.0 route of a family without address")},
     {"id": "D17", "what": "a DEL that cannot remove the spoof check fails",
      "unobserved": "needs nftables to refuse a delete; test/bats covers it"},
+    {"id": "D18", "what": "portmap drops what a container sends to the host's 127.0.0.0/8",
+     "unobserved": "the differential cases cover bridge and host-local only; "
+     "test/bats/security.bats covers it"},
     {"id": "D21", "what": "a requested multicast or all-zero MAC is a config error naming it "
      "(the reference's is the kernel's refusal, after it made the bridge)",
      "when": lambda c: cmd_field(c["path"], "msg")

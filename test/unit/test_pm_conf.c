@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cni/cni.h"
+#include "plugins/portmap/nftables.h"
 #include "plugins/portmap/portmap.h"
 
 /* Parse text (a whole config object) with pm_conf_parse. */
@@ -405,6 +406,21 @@ static void test_names_and_elems(void **state)
 	pm_localhost_elem(&e, &l);
 	assert_int_equal(l.klen, 12);
 	assert_memory_equal(l.key, hp4 + 4, 12);
+	/* the 127.0.0.0/8 drop's element: the interface name, NUL-padded to
+	 * IFNAMSIZ as the kernel loads iifname */
+	pm_localnet_elem("cni0", &l);
+	assert_int_equal(l.klen, 16);
+	assert_memory_equal(l.key, "cni0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	pm_localnet_elem("abcdefghijklmno", &l);
+	assert_memory_equal(l.key, "abcdefghijklmno", 16);
+	{
+		struct nft_set_def def;
+		pm_localnet_def(&def);
+		assert_string_equal(def.name, "localnet-ifs");
+		assert_int_equal(def.key_type, NFT_TYPE_IFNAME);
+		assert_int_equal(def.key_len, 16);
+		assert_int_equal(def.data_type, 0);
+	}
 
 	/* the reference's chains: CNI-DN- + sha512("pmnet" "c1")[:21] */
 	assert_string_equal(pm_legacy_chain_name("pmnet", "c1", "DN-", chain),
