@@ -90,7 +90,11 @@ setup_file() {
 	NS_B=cnik-b-$TAG
 	NS_O=cnik-o-$TAG
 	export TAG D NS_A NS_B NS_O CRI_CLIENT_CACHE=$D
-	local n
+	local n img
+	# the pause image builds while the netns are made
+	mkdir -p "$D/a/image" "$D/b"
+	crid_image_build "$D/a/image" >"$D/image.log" 2>&1 &
+	img=$!
 	for n in "$NS_A" "$NS_B" "$NS_O"; do
 		ip netns add "$n"
 		ip -n "$n" link set lo up
@@ -115,16 +119,16 @@ setup_file() {
 	# node A starts with ipMasq alone (the "before"), node B as it stays
 	conflist "$CIDR_A" >"$D/conflist-a"
 	conflist "$CIDR_B" "[\"$CLUSTER_CIDR\"]" >"$D/conflist-b"
-	mkdir -p "$D/a/image"
-	crid_image_build "$D/a/image" >"$D/image.log" 2>&1 || {
-		export CRI_FAIL="pause image: $(cat "$D/image.log")"
-		return 0
-	}
-	cp -r "$D/a/image" "$D/b/"
+	crid_bin_dir "$D/a/bin" "$CNI_TEST_BIN"
+	cp -a "$D/a/bin" "$D/b/"
 	for n in a b; do
-		crid_bin_dir "$D/$n/bin" "$CNI_TEST_BIN"
 		crid_config "$D/$n" "cnik-$n-$TAG" "$D/$n/bin" "$D/conflist-$n" "cnik-$n-$TAG"
 	done
+	if ! wait "$img"; then
+		export CRI_FAIL="pause image: $(cat "$D/image.log")"
+		return 0
+	fi
+	cp -r "$D/a/image" "$D/b/"
 	# both containerds at once: their start is most of this file's time
 	crid_start "$D/a" >"$D/a/start.out" 2>&1 &
 	local pa=$!
@@ -168,17 +172,15 @@ teardown_file() {
 	for f in "$D"/srv-*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
-	# the pods of both nodes first: crid_stop removes every shim socket
-	# made since its containerd started, the other node's too
-	for n in a b; do
-		[ -S "$D/$n/containerd.sock" ] || continue
-		for f in $(crictl_ "$D/$n" pods 2>/dev/null); do
-			crictl_ "$D/$n" stopp "$f" >/dev/null 2>&1
-			crictl_ "$D/$n" rmp "$f" >/dev/null 2>&1
-		done
-	done
-	crid_stop "$D/a" "cnik-a-$TAG"
-	crid_stop "$D/b" "cnik-b-$TAG"
+	# the pods left (a test failed) first, on both nodes: crid_stop removes
+	# every shim socket made since its containerd started, the other
+	# node's too; then both containerds at once
+	rmpods a >/dev/null 2>&1 &
+	rmpods b >/dev/null 2>&1 &
+	wait
+	crid_stop "$D/a" "cnik-a-$TAG" &
+	crid_stop "$D/b" "cnik-b-$TAG" &
+	wait
 	for n in "${NS_A:-}" "${NS_B:-}" "${NS_O:-}"; do
 		[ -n "$n" ] && ip netns del "$n" 2>/dev/null
 	done
@@ -190,17 +192,28 @@ setup() {
 	[ -z "${CRI_FAIL:-}" ] || fail "$CRI_FAIL"
 }
 
-# runp NODE NAME [--port ...]: a pod on NODE (a or b); its node, id,
+# mkpod NODE NAME [--port ...]: a pod on NODE (a or b); its node, id,
 # address and netns path (PodSandboxStatus) kept in $D/pod-NAME
-runp() {
-	local node=$1 name=$2 id
+mkpod() {
+	local node=$1 name=$2 id j
 	shift 2
-	run crictl_ "$D/$node" runp "$name-$TAG" --cgroup-parent "/cnik-$node-$TAG" "$@"
-	assert_success
-	id=$output
-	run crictl_ "$D/$node" inspectp "$id"
-	assert_success
-	jq -r --arg n "$node" '"\($n) \(.id) \(.ip) \(.netns)"' <<<"$output" >"$D/pod-$name"
+	id=$(crictl_ "$D/$node" runp "$name-$TAG" --cgroup-parent "/cnik-$node-$TAG" "$@") || return 1
+	echo "$node $id" >"$D/pod-$name"
+	j=$(crictl_ "$D/$node" inspectp "$id") || return 1
+	jq -r --arg n "$node" '"\($n) \(.id) \(.ip) \(.netns)"' <<<"$j" >"$D/pod-$name"
+}
+
+# rmpods NODE: StopPodSandbox and RemovePodSandbox of NODE's pods
+rmpods() {
+	local f node id
+	for f in "$D"/pod-*; do
+		[ -f "$f" ] || continue
+		read -r node id _ <"$f"
+		[ "$node" = "$1" ] || continue
+		crictl_ "$D/$node" stopp "$id" || return 1
+		crictl_ "$D/$node" rmp "$id" || return 1
+		rm -f "$f"
+	done
 }
 
 # pod NAME: $NODE, $ID, $IP and $NS (netns path) of pod NAME
@@ -250,9 +263,12 @@ in_node() {
 }
 
 @test "cluster: before nonMasqueradeCIDRs (ipMasq alone) a pod on node B sees node A's address" {
-	runp b b1
-	runp a a0
-	local ns0
+	# one pod on each node, at once
+	mkpod b b1 >"$D/mkpod-b1.out" 2>&1 &
+	local pid=$! ns0
+	run mkpod a a0
+	assert_success
+	wait "$pid" || fail "pod b1: $(cat "$D/mkpod-b1.out")"
 	pod a0
 	ns0=$NS
 	[[ $IP == 10.244.1.* ]] || fail "pod a0 on node A: $IP"
@@ -261,12 +277,8 @@ in_node() {
 	run seen "$ns0" "$NS" "$IP"
 	assert_output "$WIRE_A"
 	echo "# pod-to-pod source across nodes, ipMasq alone: $output" >&3
-	pod a0
-	run crictl_ "$D/a" stopp "$ID"
+	run rmpods a
 	assert_success
-	run crictl_ "$D/a" rmp "$ID"
-	assert_success
-	rm -f "$D/pod-a0"
 }
 
 @test "cluster: node A's conflist gets nonMasqueradeCIDRs; containerd loads it" {
@@ -283,7 +295,8 @@ in_node() {
 }
 
 @test "cluster: pods on different nodes reach each other and see each other's pod addresses" {
-	runp a a1 --port "$HOST_PORT:$CTR_PORT"
+	run mkpod a a1 --port "$HOST_PORT:$CTR_PORT"
+	assert_success
 	local ipa nsa
 	pod a1
 	ipa=$IP nsa=$NS
@@ -393,6 +406,23 @@ kube_proxy() {
 	EOF
 }
 
+# via_service POD_NETNS SELF SELF_PEER OTHER OTHER_PEER: 24 connections
+# from a pod to the service reach both backends, SELF (hairpin, seeing
+# SELF_PEER) and OTHER (seeing OTHER_PEER), and nothing else; prints how
+# many went to SELF
+via_service() {
+	local out n_self n_other
+	out=$(get "$1" "$SVC_IP" "$SVC_PORT" 24) || return 1
+	n_self=$(grep -c "^$2 $3\$" <<<"$out")
+	n_other=$(grep -c "^$4 $5\$" <<<"$out")
+	echo "# $2 -> service: $n_self to itself (seeing $3), $n_other to $4 (seeing $5)" >&3
+	if [ "$n_self" -eq 0 ] || [ "$n_other" -eq 0 ] || [ $((n_self + n_other)) -ne 24 ]; then
+		echo "replies: $out" >&2
+		return 1
+	fi
+	echo "$n_self"
+}
+
 @test "cluster: kube-proxy's iptables-nft rules beside our tables: a pod reaches a ClusterIP, itself through it (hairpin) and the pod on the other node" {
 	local ipa ipb nsa nsb
 	pod a1
@@ -410,29 +440,20 @@ kube_proxy() {
 	assert_output --partial "table ip nat"
 	# from pod a1: the pod on node B sees a1's own address; a1 itself
 	# (hairpin) sees its gateway, kube-proxy's masquerade
-	run get "$nsa" "$SVC_IP" "$SVC_PORT" 24
+	run via_service "$nsa" a1 "$GW_A" b1 "$ipa"
 	assert_success
-	echo "$output" | sort | uniq -c | sed 's/^/# a1 -> service: /' >&3
-	refute_output --partial ERR
-	assert_line "a1 $GW_A"
-	assert_line "b1 $ipa"
-	run bash -c "sort -u <<<'$output' | wc -l"
-	assert_output 2
+	local hairpins=$output
 	# from pod b1, the same the other way round
-	run get "$nsb" "$SVC_IP" "$SVC_PORT" 24
+	run via_service "$nsb" b1 "$GW_B" a1 "$ipb"
 	assert_success
-	refute_output --partial ERR
-	assert_line "b1 $GW_B"
-	assert_line "a1 $ipb"
-	run bash -c "sort -u <<<'$output' | wc -l"
-	assert_output 2
-	# the hairpin connections went through KUBE-POSTROUTING's masquerade
+	# on node A, a1's hairpin connections and nothing else were marked for
+	# KUBE-POSTROUTING's masquerade (b1's were DNAT'd on node B)
 	run in_node "$NS_A" iptables -w -t nat -L KUBE-MARK-MASQ -v -n -x
-	assert_output --regexp '^ +[1-9][0-9]* +[0-9]+ +MARK'
+	assert_line --regexp "^ +$hairpins +[0-9]+ +MARK "
 }
 
 @test "cluster: RemovePodSandbox leaves nothing on either node" {
-	local f n ips=() ids=()
+	local f n pid ips=()
 	for f in "$D"/srv-*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 		rm -f "$f"
@@ -440,12 +461,13 @@ kube_proxy() {
 	for f in "$D"/pod-*; do
 		pod "${f##*/pod-}"
 		ips+=("$IP")
-		run crictl_ "$D/$NODE" stopp "$ID"
-		assert_success
-		run crictl_ "$D/$NODE" rmp "$ID"
-		assert_success
-		rm -f "$f"
 	done
+	# both nodes at once
+	rmpods b >"$D/rmpods-b.out" 2>&1 &
+	pid=$!
+	run rmpods a
+	assert_success
+	wait "$pid" || fail "node b: $(cat "$D/rmpods-b.out")"
 	[ "${#ips[@]}" -eq 2 ] || fail "pods: ${ips[*]}"
 	for n in a b; do
 		local ns=cnik-$n-$TAG
