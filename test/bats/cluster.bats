@@ -154,7 +154,7 @@ setup_file() {
 		for i in range(int(sys.argv[3])):
 		    for attempt in range(40):
 		        try:
-		            s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+		            s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
 		            print(s.makefile().readline().strip(), flush=True)
 		            s.close()
 		            break
