@@ -28,6 +28,10 @@
  * than an interval-set lookup; a long list costs a compare per entry).
  * A list holding a /0 of a family exempts everything: no rule, as for a
  * ::/0 subnet.
+ * A DEL looks in the sets of its config's list; an address not found
+ * there as the container's (the list was edited since its ADD, or it is
+ * gone already) makes it find the container's entries by owner, a dump
+ * (as a DEL after the netns is gone does).
  *
  * A container costs one element per address in its subnet's set: ADD is
  * one round trip of GETs (is the address held by someone else? do the

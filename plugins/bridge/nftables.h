@@ -6,8 +6,9 @@
  * set elements per container (each with its owner "network/containerID/
  * ifname" as comment), added and removed in a single batch.
  *
- *   table inet cni_c_bridge	masquerade: a set and a rule per subnet in
- *				use (masq.c has the layout)
+ *   table inet cni_c_bridge	masquerade: a set and a rule per subnet
+ *				(and nonMasqueradeCIDRs list) in use
+ *				(masq.c has the layout)
  *   table bridge cni_c_bridge	spoof check: three sets and two rules
  *				(spoofchk.c)
  *

@@ -285,10 +285,9 @@ in_node() {
 	node_conflist a "$CIDR_A" "[\"$CLUSTER_CIDR\"]"
 	local i
 	for i in $(seq 100); do
-		run crictl_ "$D/a" status
+		run crictl_ "$D/a" cni-config
 		assert_success
-		jq -e '.info.cniconfig | tostring | contains("nonMasqueradeCIDRs")' <<<"$output" \
-			>/dev/null && return 0
+		jq -e 'tostring | contains("nonMasqueradeCIDRs")' <<<"$output" >/dev/null && return 0
 		sleep 0.2
 	done
 	fail "containerd did not load the new conflist: $output"
