@@ -28,10 +28,10 @@
  * than an interval-set lookup; a long list costs a compare per entry).
  * A list holding a /0 of a family exempts everything: no rule, as for a
  * ::/0 subnet.
- * A DEL looks in the sets of its config's list; an address not found
- * there as the container's (the list was edited since its ADD, or it is
- * gone already) makes it find the container's entries by owner, a dump
- * (as a DEL after the netns is gone does).
+ * A DEL looks in the sets of its config's list; an address not in them
+ * at all (the list was edited since its ADD, or it is gone already)
+ * makes it find the container's entries by owner, a dump (as a DEL after
+ * the netns is gone does).
  *
  * A container costs one element per address in its subnet's set: ADD is
  * one round trip of GETs (is the address held by someone else? do the
@@ -417,9 +417,10 @@ static int peek_cb(const struct nft_elem *e, void *data)
 	return ++p->others >= PEEK_OTHERS ? 1 : 0;
 }
 
-/* 1: an address is not in the set of the config's list as ours (gone
- * already, or in another list's set: the list was edited since its ADD),
- * nothing done: look by owner. */
+/* 1: an address is not in the set of the config's list at all (in
+ * another list's set: the list was edited since its ADD; or gone
+ * already), nothing done: look by owner. An address held there by
+ * another owner is left alone, as before. */
 static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, struct cni_error *err)
 {
 	const struct ip_net *addrs = q->addrs;
@@ -428,7 +429,7 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 	cleanup_free bool *ours = calloc(n, sizeof(bool));
 	cleanup_free char(*empty)[NFT_CHAIN_NAME_MAX] = calloc(n, NFT_CHAIN_NAME_MAX);
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	size_t n_empty = 0, n_ours = 0, n_distinct = 0;
+	size_t n_empty = 0, n_ours = 0, n_absent = 0;
 	bool cond = false;
 	uint32_t gen = 0;
 	int rc;
@@ -442,10 +443,12 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 		ours[i] =
 		    got[i].found && strcmp(got[i].e.owner, q->owner) == 0 && !dup_addr(addrs, i);
 		n_ours += ours[i];
-		n_distinct += !dup_addr(addrs, i);
+		n_absent += !got[i].found;
 	}
-	if (n_ours < n_distinct)
+	if (n_absent)
 		return 1;
+	if (!n_ours)
+		return 0;
 	for (size_t i = 0; q->tidy && i < n; i++) {
 		struct peek p = {addrs, ours, n, 0};
 		char set[NFT_CHAIN_NAME_MAX];

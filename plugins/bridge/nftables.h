@@ -53,7 +53,7 @@ int nft_masq_add(const char *network, const char *container_id, const char *ifna
 /* Remove this container's masquerade entries. addrs (may be NULL/0) are
  * the addresses it is known to have had: removed only if owned by it,
  * looked up in the sets of x (the config's list). With no addrs, or one
- * of them not found there (the list was edited since the ADD), its
+ * of them absent from those sets (the list was edited since the ADD), its
  * entries are found by owner. Nothing there: success. */
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
 		 const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
