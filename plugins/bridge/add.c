@@ -96,7 +96,8 @@ static void *early_run(void *arg)
 		for (size_t i = 0; i < w->ipam->n_ips; i++)
 			addrs[i] = w->ipam->ips[i].address;
 		if (nft_masq_add(c->name, w->env->container_id, w->env->ifname, addrs,
-				 w->ipam->n_ips, &w->err) == 0)
+				 w->ipam->n_ips, &(struct nft_nomasq){c->nomasq, c->n_nomasq},
+				 &w->err) == 0)
 			w->masq = true;
 	}
 	return NULL;
@@ -163,8 +164,8 @@ static void rollback(struct add *a)
 				warn("IPAM DEL", &e);
 			break;
 		case UNDO_MASQ:
-			if (nft_masq_del(a->c.name, env->container_id, env->ifname, NULL, 0, &e) <
-			    0)
+			if (nft_masq_del(a->c.name, env->container_id, env->ifname, NULL, 0, NULL,
+					 &e) < 0)
 				warn("ipMasq", &e);
 			break;
 		}
@@ -309,7 +310,7 @@ static int setup_masq(struct add *a, struct cni_error *err)
 	for (size_t i = 0; i < a->res->n_ips; i++)
 		addrs[i] = a->res->ips[i].address;
 	if (nft_masq_add(a->c.name, a->env->container_id, a->env->ifname, addrs, a->res->n_ips,
-			 err) < 0)
+			 &(struct nft_nomasq){a->c.nomasq, a->c.n_nomasq}, err) < 0)
 		return -1;
 	push_undo(a, UNDO_MASQ);
 	return 0;

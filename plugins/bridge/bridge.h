@@ -27,6 +27,8 @@ struct br_conf {
 	bool force_address;
 	bool ip_masq;
 	const char *ip_masq_backend; /* NULL when absent */
+	struct ip_net *nomasq;	     /* nonMasqueradeCIDRs, canonical (br_nomasq_canon) */
+	size_t n_nomasq;
 	int mtu;
 	bool hairpin;
 	bool promisc;
@@ -59,6 +61,14 @@ bool br_vlan_filtering(const struct br_conf *c);
 /* The line ADD prints on stderr when ipMasq asks for the "iptables"
  * backend, which is served from our nftables table; NULL otherwise. */
 const char *br_masq_backend_note(const struct br_conf *c);
+
+/* nonMasqueradeCIDRs: a list of CIDR strings, both families; host bits
+ * are accepted and cleared (as Go's net.ParseCIDR); *out canonical
+ * (br_nomasq_canon), malloc'd (NULL when empty). Code 7 naming the entry. */
+int br_nomasq_parse(const cJSON *arr, struct ip_net **out, size_t *n, struct cni_error *err);
+/* In place: host bits cleared, sorted (family, address, prefix),
+ * duplicates dropped; *n updated. */
+void br_nomasq_canon(struct ip_net *v, size_t *n);
 
 /* "aa:bb:cc:dd:ee:ff", "aa-bb-...", "aabb.ccdd.eeff". 0 or -1. */
 int br_parse_mac(const char *s, uint8_t mac[6]);

@@ -220,7 +220,7 @@ static int check_nft(const struct cni_env *env, const struct br_conf *c,
 		for (size_t i = 0; i < prev->n_ips; i++)
 			addrs[i] = prev->ips[i].address;
 		rc = nft_masq_check(c->name, env->container_id, env->ifname, addrs, prev->n_ips,
-				    err);
+				    &(struct nft_nomasq){c->nomasq, c->n_nomasq}, err);
 		ref = false;
 		if (rc < 0 && err->code == CNI_ERR_CHECK)
 			lr = nft_legacy_masq_present(c->name, env->container_id, env->ifname, &ref,

@@ -116,6 +116,10 @@ int br_conf_load(const struct cni_conf *conf, const char *cni_args, struct br_co
 		c->is_gw = true;
 	if (cni_json_string(root, "ipMasqBackend", NULL, &c->ip_masq_backend, err) < 0)
 		return -1;
+	/* validated with or without ipMasq (which alone gives it effect) */
+	if (br_nomasq_parse(obj_field(root, "nonMasqueradeCIDRs"), &c->nomasq, &c->n_nomasq, err) <
+	    0)
+		return -1;
 	if (get_int(root, "mtu", 0, 65535, &c->mtu, err) < 0)
 		return -1;
 	c->vlan = 0;
@@ -152,6 +156,9 @@ void br_conf_free(struct br_conf *c)
 {
 	free(c->trunk);
 	free(c->mac_args);
+	free(c->nomasq);
+	c->nomasq = NULL;
+	c->n_nomasq = 0;
 	cni_dns_clear(&c->dns);
 	c->trunk = NULL;
 	c->mac_args = NULL;
@@ -211,6 +218,65 @@ const char *br_masq_backend_note(const struct br_conf *c)
 		return "bridge: ipMasqBackend \"iptables\": masquerading with nftables instead "
 		       "(table inet cni_c_bridge); this plugin does not use iptables";
 	return NULL;
+}
+
+static int net_cmp(const void *a, const void *b)
+{
+	const struct ip_net *x = a, *y = b;
+	int c = ip_addr_cmp(&x->ip, &y->ip);
+	return c ? c : (x->prefix > y->prefix) - (x->prefix < y->prefix);
+}
+
+void br_nomasq_canon(struct ip_net *v, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		ip_net_network(&v[i], &v[i]);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), net_cmp);
+	for (size_t i = 0; i < *n; i++)
+		if (k == 0 || net_cmp(&v[k - 1], &v[i]) != 0)
+			v[k++] = v[i];
+	*n = k;
+}
+
+int br_nomasq_parse(const cJSON *arr, struct ip_net **out, size_t *n, struct cni_error *err)
+{
+	cleanup_free struct ip_net *v = NULL;
+	const cJSON *e;
+	size_t k = 0, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "nonMasqueradeCIDRs must be a list of CIDRs (strings)");
+	len = (size_t)cJSON_GetArraySize(arr);
+	if (len == 0)
+		return 0;
+	if (!(v = calloc(len, sizeof(*v))))
+		return cni_error_oom(err);
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (!cJSON_IsString(e))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "nonMasqueradeCIDRs[%zu] must be a string (a CIDR)",
+					     k);
+		if (ip_net_parse(e->valuestring, &v[k]) < 0)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "nonMasqueradeCIDRs: invalid CIDR \"%s\" (want "
+					     "address/prefix, e.g. 10.0.0.0/8 or fd00::/8)",
+					     e->valuestring);
+		k++;
+	}
+	br_nomasq_canon(v, &k);
+	*out = v;
+	*n = k;
+	v = NULL;
+	return 0;
 }
 
 /* Go's net.ParseMAC, restricted to 6-byte addresses. */

@@ -95,7 +95,8 @@ static int nft_del(void *arg, char **out, struct cni_error *err)
 		return -1;
 	if (w->c->ipam_type && w->c->ip_masq) {
 		if (nft_masq_del(w->c->name, env->container_id, env->ifname, w->link->addrs,
-				 w->link->n_addrs, err) < 0)
+				 w->link->n_addrs,
+				 &(struct nft_nomasq){w->c->nomasq, w->c->n_nomasq}, err) < 0)
 			return -1;
 		/* what the reference (iptables) made before a migration */
 		if (nft_legacy_masq_del(w->c->name, env->container_id, env->ifname, err) < 0)

@@ -10,6 +10,29 @@
  *   set masq4-10.1.2.0/24 { type ipv4_addr; }	one per subnet (and its rule)
  *	elements: 10.1.2.3 comment "mynet/<containerID>/eth0", ...
  *
+ * nonMasqueradeCIDRs (a list per network, both families) are part of the
+ * rule, and the set is per subnet and list: the list's tag (sha512 of its
+ * canonical spelling, per family; nft_nomasq_tag) ends the set's name:
+ *
+ *	ip saddr @masq4-10.1.2.0/24-3f2a... ip daddr != 10.1.2.0/24
+ *	    ip daddr != 224.0.0.0/4 ip daddr != 10.0.0.0/8 masquerade
+ *
+ * So a set's rule never changes once made (it is created with the set,
+ * EXCL, as without a list): networks sharing a subnet with different
+ * lists, or a list edited between ADDs, make sets of their own, and each
+ * container keeps the exceptions of its ADD until its DEL (as the
+ * reference's per-container chains keep theirs); the old list's set and
+ * rule go with its last container, as any set. The cost model is the
+ * same: one element per address; the list's compares run only for
+ * packets whose source is in the set (a handful of CIDRs is cheaper so
+ * than an interval-set lookup; a long list costs a compare per entry).
+ * A list holding a /0 of a family exempts everything: no rule, as for a
+ * ::/0 subnet.
+ * A DEL looks in the sets of its config's list; an address not in them
+ * at all (the list was edited since its ADD, or it is gone already)
+ * makes it find the container's entries by owner, a dump (as a DEL after
+ * the netns is gone does).
+ *
  * A container costs one element per address in its subnet's set: ADD is
  * one round trip of GETs (is the address held by someone else? do the
  * chain and the set exist?) and one batch adding the elements; DEL the
@@ -85,11 +108,18 @@ static void elem_key(struct nft_elem *e, const struct ip_addr *a)
 	memcpy(e->key, a->b, e->klen);
 }
 
+/* The set of a's subnet and x's list of its family. */
+static char *set_name(const struct ip_net *a, const struct nft_nomasq *x, char *buf)
+{
+	char tag[NFT_NOMASQ_TAG_LEN + 1];
+	return nft_masq_set_name(a, nft_nomasq_tag(x, a->ip.family, tag), buf);
+}
+
 static int put_elem(struct nft_msgs *m, uint16_t type, uint16_t flags, const struct ip_net *a,
-		    const struct nft_elem *e)
+		    const struct nft_nomasq *x, const struct nft_elem *e)
 {
 	char set[NFT_CHAIN_NAME_MAX], s[IP_ADDR_STRLEN];
-	return nft_put_elem(m, type, flags, NFPROTO_INET, NFT_TABLE, nft_masq_set_name(a, set), e,
+	return nft_put_elem(m, type, flags, NFPROTO_INET, NFT_TABLE, set_name(a, x, set), e,
 			    ip_addr_format(&a->ip, s));
 }
 
@@ -103,10 +133,11 @@ static int put_base(struct nft_msgs *m)
 	return 0;
 }
 
-/* A new subnet: its set (EXCL) and
- *   ip saddr @<set> ip daddr != <subnet> ip daddr != 224.0.0.0/4 masquerade
+/* A new subnet (and list): its set (EXCL) and
+ *   ip saddr @<set> ip daddr != <subnet> ip daddr != 224.0.0.0/4
+ *	[ip daddr != <each of x's CIDRs of the family>] masquerade
  * (with nft's nfproto dependency, so that it lists well). */
-static int put_subnet(struct nft_msgs *m, const struct ip_net *subnet)
+static int put_subnet(struct nft_msgs *m, const struct ip_net *subnet, const struct nft_nomasq *x)
 {
 	cleanup_nftnl_rule struct nftnl_rule *r = NULL;
 	char name[NFT_CHAIN_NAME_MAX];
@@ -117,10 +148,10 @@ static int put_subnet(struct nft_msgs *m, const struct ip_net *subnet)
 				  0};
 	struct ip_net mcast;
 
-	nft_masq_set_name(subnet, name);
+	set_name(subnet, x, name);
 	if (nft_put_set_excl(m, NFPROTO_INET, NFT_TABLE, &def) < 0)
 		return -1;
-	if (subnet->prefix == 0)
+	if (subnet->prefix == 0 || nft_nomasq_all(x, family))
 		return 0; /* nothing is outside ::/0: no masquerade at all */
 	ip_net_parse(family == AF_INET ? "224.0.0.0/4" : "ff00::/8", &mcast);
 	r = nft_rule_new(NFPROTO_INET, NFT_TABLE, CHAIN_POST);
@@ -129,7 +160,12 @@ static int put_subnet(struct nft_msgs *m, const struct ip_net *subnet)
 	    nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, alen,
 			  NFT_REG_1) < 0 ||
 	    nft_x_lookup(r, NFT_REG_1, -1, name, 0) < 0 || nft_x_daddr_not_in(r, subnet) < 0 ||
-	    nft_x_daddr_not_in(r, &mcast) < 0 || nft_x_masq(r) < 0)
+	    nft_x_daddr_not_in(r, &mcast) < 0)
+		return -1;
+	for (size_t i = 0; x && i < x->n; i++)
+		if (x->v[i].ip.family == family && nft_x_daddr_not_in(r, &x->v[i]) < 0)
+			return -1;
+	if (nft_x_masq(r) < 0)
 		return -1;
 	return nft_put_rule(m, r, name);
 }
@@ -169,8 +205,9 @@ static int got_msg(const struct nlmsghdr *nlh, uint32_t idx, void *data)
 /* got[i] = the element of addrs[i] if any; with base != NULL also whether
  * each subnet's set and chain postrouting (*base) exist; with gen != NULL
  * the ruleset generation, read before anything else. */
-static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struct got *got,
-		 bool *base, uint32_t *gen, struct cni_error *err)
+static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n,
+		 const struct nft_nomasq *x, struct got *got, bool *base, uint32_t *gen,
+		 struct cni_error *err)
 {
 	cleanup_nft_msgs struct nft_msgs m = {0};
 	uint32_t off = gen ? 1 : 0;
@@ -189,12 +226,11 @@ static int query(struct nft_sock *s, const struct ip_net *addrs, size_t n, struc
 	for (i = 0; i < n; i++) {
 		struct nft_elem key;
 		elem_key(&key, &addrs[i].ip);
-		if (put_elem(&m, NFT_MSG_GETSETELEM, 0, &addrs[i], &key) < 0)
+		if (put_elem(&m, NFT_MSG_GETSETELEM, 0, &addrs[i], x, &key) < 0)
 			return cni_error_oom(err);
 	}
 	for (i = 0; base && i < n; i++)
-		if (nft_put_get_set(&m, NFPROTO_INET, NFT_TABLE,
-				    nft_masq_set_name(&addrs[i], set)) < 0)
+		if (nft_put_get_set(&m, NFPROTO_INET, NFT_TABLE, set_name(&addrs[i], x, set)) < 0)
 			return cni_error_oom(err);
 	if (base && nft_put_get_chain(&m, NFPROTO_INET, NFT_TABLE, CHAIN_POST) < 0)
 		return cni_error_oom(err);
@@ -238,6 +274,7 @@ struct masq_req {
 	const char *owner;
 	const struct ip_net *addrs;
 	size_t n;
+	const struct nft_nomasq *x;
 	bool tidy; /* DEL: remove a set (and its rule) left empty */
 };
 
@@ -255,14 +292,14 @@ static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error 
 
 	if (!got)
 		return cni_error_oom(err);
-	if (query(s, addrs, n, got, &base, NULL, err) < 0)
+	if (query(s, addrs, n, q->x, got, &base, NULL, err) < 0)
 		return -1;
 
 	nft_msgs_init(&m, s, true);
 	if (!base && put_base(&m) < 0)
 		return cni_error_oom(err);
 	for (i = 0; i < n; i++)
-		if (!got[i].set && !dup_subnet(addrs, i) && put_subnet(&m, &addrs[i]) < 0)
+		if (!got[i].set && !dup_subnet(addrs, i) && put_subnet(&m, &addrs[i], q->x) < 0)
 			return cni_error_oom(err);
 	for (i = 0; i < n; i++) {
 		struct nft_elem e;
@@ -277,22 +314,23 @@ static int add_once(struct nft_sock *s, void *data, int *kerr, struct cni_error 
 			/* a leak: another owner's; replace it */
 			fprintf(stderr, "nftables: %s was masqueraded for %s: replacing\n",
 				ip_addr_format(&addrs[i].ip, a), got[i].e.owner);
-			if (put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &e) < 0)
+			if (put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], q->x, &e) < 0)
 				return cni_error_oom(err);
 		}
 		/* EXCL: if someone added it since our GET, fail and start over */
-		if (put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, &addrs[i], &e) < 0)
+		if (put_elem(&m, NFT_MSG_NEWSETELEM, NLM_F_EXCL, &addrs[i], q->x, &e) < 0)
 			return cni_error_oom(err);
 	}
 	return nft_msgs_commit(s, &m, kerr, err);
 }
 
 int nft_masq_add(const char *network, const char *container_id, const char *ifname,
-		 const struct ip_net *addrs, size_t n, struct cni_error *err)
+		 const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		 struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	struct masq_req q = {owner, addrs, n, false};
+	struct masq_req q = {owner, addrs, n, x, false};
 
 	if (check_args(network, container_id, ifname, addrs, n, err) < 0)
 		return -1;
@@ -379,6 +417,10 @@ static int peek_cb(const struct nft_elem *e, void *data)
 	return ++p->others >= PEEK_OTHERS ? 1 : 0;
 }
 
+/* 1: an address is not in the set of the config's list at all (in
+ * another list's set: the list was edited since its ADD; or gone
+ * already), nothing done: look by owner. An address held there by
+ * another owner is left alone, as before. */
 static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, struct cni_error *err)
 {
 	const struct ip_net *addrs = q->addrs;
@@ -387,21 +429,24 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 	cleanup_free bool *ours = calloc(n, sizeof(bool));
 	cleanup_free char(*empty)[NFT_CHAIN_NAME_MAX] = calloc(n, NFT_CHAIN_NAME_MAX);
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	size_t n_empty = 0, n_ours = 0;
+	size_t n_empty = 0, n_ours = 0, n_absent = 0;
 	bool cond = false;
 	uint32_t gen = 0;
 	int rc;
 
 	if (!got || !ours || !empty)
 		return cni_error_oom(err);
-	if (query(s, addrs, n, got, NULL, q->tidy ? &gen : NULL, err) < 0)
+	if (query(s, addrs, n, q->x, got, NULL, q->tidy ? &gen : NULL, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		/* absent, or another container's: not ours to remove */
 		ours[i] =
 		    got[i].found && strcmp(got[i].e.owner, q->owner) == 0 && !dup_addr(addrs, i);
 		n_ours += ours[i];
+		n_absent += !got[i].found;
 	}
+	if (n_absent)
+		return 1;
 	if (!n_ours)
 		return 0;
 	for (size_t i = 0; q->tidy && i < n; i++) {
@@ -410,7 +455,7 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 
 		if (!ours[i] || dup_subnet(addrs, i))
 			continue;
-		nft_masq_set_name(&addrs[i], set);
+		set_name(&addrs[i], q->x, set);
 		rc = nft_peek_elems(NFPROTO_INET, NFT_TABLE, set, peek_cb, &p, err);
 		if (rc == -EINTR)
 			return dump_interrupted(kerr, err);
@@ -433,7 +478,7 @@ static int del_known(struct nft_sock *s, const struct masq_req *q, int *kerr, st
 	if (cond && nft_msgs_set_genid(&m, gen) < 0)
 		return cni_error_oom(err);
 	for (size_t i = 0; i < n; i++)
-		if (ours[i] && put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], &got[i].e) < 0)
+		if (ours[i] && put_elem(&m, NFT_MSG_DELSETELEM, 0, &addrs[i], q->x, &got[i].e) < 0)
 			return cni_error_oom(err);
 	rc = put_tidy(s, &m, (const char(*)[NFT_CHAIN_NAME_MAX])empty, n_empty, err);
 	if (rc == -EINTR)
@@ -509,7 +554,9 @@ static int del_by_owner(struct nft_sock *s, const struct masq_req *q, int *kerr,
 static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
 	const struct masq_req *q = data;
-	return q->n ? del_known(s, q, kerr, err) : del_by_owner(s, q, kerr, err);
+	int rc = q->n ? del_known(s, q, kerr, err) : 1;
+
+	return rc == 1 ? del_by_owner(s, q, kerr, err) : rc;
 }
 
 struct tidy_try {
@@ -550,11 +597,12 @@ int nft_masq_retry_tidy(struct nft_sock *s, nft_try_fn try, void *data, bool *ti
 }
 
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
-		 const struct ip_net *addrs, size_t n, struct cni_error *err)
+		 const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		 struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	char owner[NFT_OWNER_MAX + 1];
-	struct masq_req q = {owner, addrs, addrs ? n : 0, true};
+	struct masq_req q = {owner, addrs, addrs ? n : 0, x, true};
 
 	if (check_args(network, container_id, ifname, addrs, q.n, err) < 0)
 		return -1;
@@ -585,7 +633,8 @@ static int has_rule_cb(struct nftnl_rule *r, void *data)
 }
 
 int nft_masq_check(const char *network, const char *container_id, const char *ifname,
-		   const struct ip_net *addrs, size_t n, struct cni_error *err)
+		   const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		   struct cni_error *err)
 {
 	cleanup_nft_sock struct nft_sock s = {0};
 	cleanup_free struct got *got = NULL;
@@ -606,20 +655,21 @@ int nft_masq_check(const char *network, const char *container_id, const char *if
 	has = calloc(n, sizeof(bool));
 	if (!got || !sets || !has)
 		return cni_error_oom(err);
-	if (nft_sock_open(&s, err) < 0 || query(&s, addrs, n, got, &base, NULL, err) < 0)
+	if (nft_sock_open(&s, err) < 0 || query(&s, addrs, n, x, got, &base, NULL, err) < 0)
 		return -1;
 	if (!base)
 		return cni_error_set(err, CNI_ERR_CHECK,
 				     "ipMasq: no chain postrouting in table inet %s", NFT_TABLE);
 	for (size_t i = 0; i < n; i++) {
 		ip_addr_format(&addrs[i].ip, a);
-		nft_masq_set_name(&addrs[i], sets[i]);
+		set_name(&addrs[i], x, sets[i]);
 		if (!got[i].found)
 			return cni_error_set(
 			    err, CNI_ERR_CHECK,
-			    "ipMasq: %s is not masqueraded (no element in set %s of "
+			    "ipMasq: %s is not masqueraded%s (no element in set %s of "
 			    "table inet %s)",
-			    a, sets[i], NFT_TABLE);
+			    a, x && x->n ? " with this config's nonMasqueradeCIDRs" : "", sets[i],
+			    NFT_TABLE);
 		if (strcmp(got[i].e.owner, owner) != 0)
 			return cni_error_set(err, CNI_ERR_CHECK,
 					     "ipMasq: masquerade for %s belongs to %s", a,
@@ -634,7 +684,8 @@ int nft_masq_check(const char *network, const char *container_id, const char *if
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct ip_net sub;
-		if (has[i] || addrs[i].prefix == 0) /* ::/0: nothing to masquerade */
+		/* ::/0 (or a /0 exempt): nothing to masquerade */
+		if (has[i] || addrs[i].prefix == 0 || nft_nomasq_all(x, addrs[i].ip.family))
 			continue;
 		ip_net_network(&addrs[i], &sub);
 		return cni_error_set(err, CNI_ERR_CHECK,

@@ -14,7 +14,7 @@ void nft_spoofchk_key(const char *cid, const char *ifname, char key[16])
 	sha512_hex(parts, 3, 15, key); /* 15 digits + NUL: a valid ifname */
 }
 
-char *nft_masq_set_name(const struct ip_net *subnet, char *buf)
+char *nft_masq_set_name(const struct ip_net *subnet, const char *tag, char *buf)
 {
 	char s[IP_NET_STRLEN];
 	struct ip_net n;
@@ -24,8 +24,43 @@ char *nft_masq_set_name(const struct ip_net *subnet, char *buf)
 	for (char *p = s; *p; p++)
 		if (*p == ':')
 			*p = '_';
-	snprintf(buf, NFT_CHAIN_NAME_MAX, "masq%c-%s", n.ip.family == AF_INET ? '4' : '6', s);
+	snprintf(buf, NFT_CHAIN_NAME_MAX, "masq%c-%s%s%s", n.ip.family == AF_INET ? '4' : '6', s,
+		 tag && *tag ? "-" : "", tag ? tag : "");
 	return buf;
+}
+
+char *nft_nomasq_tag(const struct nft_nomasq *x, int family, char *tag)
+{
+	struct sha512_ctx c;
+	uint8_t d[SHA512_DIGEST_LEN];
+	char s[IP_NET_STRLEN];
+	bool any = false;
+
+	tag[0] = '\0';
+	sha512_init(&c);
+	for (size_t i = 0; x && i < x->n; i++) {
+		if (x->v[i].ip.family != family)
+			continue;
+		if (any)
+			sha512_update(&c, ",", 1);
+		ip_net_format(&x->v[i], s);
+		sha512_update(&c, s, strlen(s));
+		any = true;
+	}
+	if (!any)
+		return tag;
+	sha512_final(&c, d);
+	for (int i = 0; i < NFT_NOMASQ_TAG_LEN / 2; i++)
+		sprintf(tag + 2 * i, "%02x", d[i]);
+	return tag;
+}
+
+bool nft_nomasq_all(const struct nft_nomasq *x, int family)
+{
+	for (size_t i = 0; x && i < x->n; i++)
+		if (x->v[i].ip.family == family && x->v[i].prefix == 0)
+			return true;
+	return false;
 }
 
 char *nft_legacy_chain_name(const char *network, const char *cid, char buf[29])

@@ -6,8 +6,9 @@
  * set elements per container (each with its owner "network/containerID/
  * ifname" as comment), added and removed in a single batch.
  *
- *   table inet cni_c_bridge	masquerade: a set and a rule per subnet in
- *				use (masq.c has the layout)
+ *   table inet cni_c_bridge	masquerade: a set and a rule per subnet
+ *				(and nonMasqueradeCIDRs list) in use
+ *				(masq.c has the layout)
  *   table bridge cni_c_bridge	spoof check: three sets and two rules
  *				(spoofchk.c)
  *
@@ -32,22 +33,38 @@
  * (spoof check). Tables are per family, so one name serves both. */
 #define NFT_TABLE "cni_c_bridge"
 
+/* The network's nonMasqueradeCIDRs: destinations its containers reach
+ * with their own address. v is canonical (br_nomasq_canon: host bits
+ * cleared, sorted, unique), both families; n 0 (or a NULL pointer where
+ * one is taken): none. */
+struct nft_nomasq {
+	const struct ip_net *v;
+	size_t n;
+};
+
 /* Masquerade traffic from each addrs[i].ip to destinations outside
- * addrs[i] (its subnet; multicast excluded), for this network. An element
- * already present for that address with another owner is replaced. */
+ * addrs[i] (its subnet; multicast excluded) and outside x's CIDRs of its
+ * family, for this network. An element already present for that address
+ * (in the set of this subnet and list) with another owner is replaced. */
 int nft_masq_add(const char *network, const char *container_id, const char *ifname,
-		 const struct ip_net *addrs, size_t n, struct cni_error *err);
+		 const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		 struct cni_error *err);
 
 /* Remove this container's masquerade entries. addrs (may be NULL/0) are
- * the addresses it is known to have had: removed only if owned by it.
- * With no addrs, its entries are found by owner. Nothing there: success. */
+ * the addresses it is known to have had: removed only if owned by it,
+ * looked up in the sets of x (the config's list). With no addrs, or one
+ * of them absent from those sets (the list was edited since the ADD), its
+ * entries are found by owner. Nothing there: success. */
 int nft_masq_del(const char *network, const char *container_id, const char *ifname,
-		 const struct ip_net *addrs, size_t n, struct cni_error *err);
+		 const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		 struct cni_error *err);
 
-/* CNI CHECK: each addrs[i] is masqueraded for this container (its element
- * in its subnet's set). CNI_ERR_CHECK when not. */
+/* CNI CHECK: each addrs[i] is masqueraded for this container, with x's
+ * exceptions (its element in the set of its subnet and of that list, and
+ * the set's rule). CNI_ERR_CHECK when not. */
 int nft_masq_check(const char *network, const char *container_id, const char *ifname,
-		   const struct ip_net *addrs, size_t n, struct cni_error *err);
+		   const struct ip_net *addrs, size_t n, const struct nft_nomasq *x,
+		   struct cni_error *err);
 
 /* Drop frames arriving from host_veth (the container's port) whose source
  * MAC is not mac, and ARP whose sender MAC is not mac, as the reference's
@@ -90,9 +107,18 @@ int nft_legacy_spoofchk_present(const char *container_id, const char *ifname, bo
  * 16-byte NUL-padded ifname-typed key. */
 void nft_spoofchk_key(const char *cid, const char *ifname, char key[16]);
 /* Per-subnet masquerade set: "masq4-10.1.2.0/24", "masq6-fd00__/64"
- * (':' -> '_' so nft can parse its own listing). buf: NFT_CHAIN_NAME_MAX. */
+ * (':' -> '_' so nft can parse its own listing); with a tag (a
+ * nonMasqueradeCIDRs list's, may be NULL or ""): "masq4-10.1.2.0/24-<tag>".
+ * buf: NFT_CHAIN_NAME_MAX (the longest: 49 + 1 + 12 characters). */
 #define NFT_CHAIN_NAME_MAX 64
-char *nft_masq_set_name(const struct ip_net *subnet, char *buf);
+char *nft_masq_set_name(const struct ip_net *subnet, const char *tag, char *buf);
+/* The tag of x's CIDRs of family (AF_INET/AF_INET6): the first 12 hex
+ * digits of sha512 of their canonical spelling joined by ','; "" when x
+ * has none of that family. tag: NFT_NOMASQ_TAG_LEN + 1 bytes. */
+#define NFT_NOMASQ_TAG_LEN 12
+char *nft_nomasq_tag(const struct nft_nomasq *x, int family, char *tag);
+/* Does x exempt every destination of family (a /0)? */
+bool nft_nomasq_all(const struct nft_nomasq *x, int family);
 /* The reference's iptables chain: "CNI-" + sha512(network + cid)[:24]. */
 char *nft_legacy_chain_name(const char *network, const char *cid, char buf[29]);
 /* The reference's nftables rule comment prefix:

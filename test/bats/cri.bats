@@ -17,6 +17,11 @@
 # (test/helpers/cri/cri-client.py, Python grpc); traffic is sent from and
 # to the pods' netns with nsenter.
 #
+# A second containerd ($T, in its own host netns $THOSTNS) has no conflist
+# but our conf/containerd-template.conflist as its conf_template: the CRI
+# client sends kubelet's UpdateRuntimeConfig with the node's podCIDR(s),
+# containerd renders the conflist, and pods get addresses from it.
+#
 # The tests of this file build on each other, in order.
 
 bats_require_minimum_version 1.5.0
@@ -24,6 +29,9 @@ load helpers
 source "$BATS_TEST_DIRNAME/../helpers/cri/containerd.bash"
 
 CONFLIST=$BATS_TEST_DIRNAME/../../conf/30-containerd.conflist
+TEMPLATE=$BATS_TEST_DIRNAME/../../conf/containerd-template.conflist
+# the cluster CIDRs the operator puts in the template's nonMasqueradeCIDRs
+CLUSTER_CIDRS='["10.90.0.0/16", "fd00:90::/48"]'
 NODE_IP=192.0.2.1 # the host netns's own address (on its lo)
 HOST_PORT=18080
 CTR_PORT=8080
@@ -50,13 +58,30 @@ setup_file() {
 	crid_config "$D" "$HOSTNS" "$D/bin" "$CONFLIST" "$NET"
 	if ! out=$(crid_start "$D" 2>&1); then
 		export CRI_FAIL="containerd did not start: $out"
+		return 0
+	fi
+	# the conf_template one (the pause image built once, copied)
+	T=$D/t
+	THOSTNS=cnicri-t-$TAG
+	TNET=cnicrit-$TAG
+	export T THOSTNS TNET
+	ip netns add "$THOSTNS"
+	ip -n "$THOSTNS" link set lo up
+	mkdir -p "$T"
+	cp -r "$D/image" "$T/image"
+	if ! CRID_NOMASQ=$CLUSTER_CIDRS crid_config "$T" "$THOSTNS" "$D/bin" "$TEMPLATE" "$TNET"; then
+		export CRI_TFAIL="cannot make a test copy of $TEMPLATE"
+	elif ! out=$(crid_start "$T" 2>&1); then
+		export CRI_TFAIL="the conf_template containerd did not start: $out"
 	fi
 }
 
 teardown_file() {
 	[ -n "${D:-}" ] && [ -d "$D" ] || return 0
 	[ -f "$D/server.pid" ] && kill "$(cat "$D/server.pid")" 2>/dev/null
+	[ -n "${T:-}" ] && crid_stop "$T" "$CGP"
 	crid_stop "$D" "$CGP"
+	[ -n "${THOSTNS:-}" ] && ip netns del "$THOSTNS" 2>/dev/null
 	[ -n "${HOSTNS:-}" ] && ip netns del "$HOSTNS" 2>/dev/null
 	rm -rf "$D"
 }
@@ -145,7 +170,9 @@ print(s.recv(100).decode().strip())' "$host" "$port"
 	# the host side: the bridge with the gateway, two veths on it
 	run ip -n "$HOSTNS" -4 -o addr show dev cni0
 	assert_output --partial "inet 10.88.0.1/16"
-	run bash -c "ip -n $HOSTNS -o link show master cni0 | grep -c veth"
+	# (ip's stderr aside: naming a veth's peer netns, it can meet another
+	# test's netns going away and say "Peer netns reference is invalid")
+	run bash -c "ip -n $HOSTNS -o link show master cni0 2>/dev/null | grep -c veth"
 	assert_output 2
 	[ -f "$D/ipam/$NET/$ip1" ] || fail "no reservation for $ip1"
 	[ -f "$D/ipam/$NET/$IP" ] || fail "no reservation for $IP"
@@ -251,5 +278,129 @@ while True:
 	assert_output ""
 	run grep -iE 'failed to (setup|destroy|teardown) network|plugin type=|cni (plugin|config).*(fail|error)' \
 		"$D/containerd.log"
+	assert_output ""
+}
+
+# ---- containerd's conf_template ----
+
+tcri() {
+	[ -z "${CRI_TFAIL:-}" ] || fail "$CRI_TFAIL"
+	crictl_ "$T" "$@"
+}
+
+# network_ready: containerd's NetworkReady condition ("true"/"false")
+network_ready() { tcri status | jq -r '.NetworkReady[0]'; }
+
+# wait_network_ready true|false: bounded (containerd reloads net.d on a
+# file event)
+wait_network_ready() {
+	local i
+	for i in $(seq 100); do
+		[ "$(network_ready)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "NetworkReady is not $1: $(tcri status)"
+}
+
+# tpod NAME: run a pod on $T; $ID, $IP, $IPS, $NS from its status
+tpod() {
+	local j
+	ID=$(tcri runp "$1" --cgroup-parent "/$CGP") || fail "runp $1: $ID"
+	j=$(tcri inspectp "$ID") || fail "inspectp $1"
+	IP=$(jq -r .ip <<<"$j")
+	IPS=$(jq -r '.ips | join(" ")' <<<"$j")
+	NS=$(jq -r .netns <<<"$j")
+}
+
+# tpod_gone: stop and remove $ID; nothing of it is left on $THOSTNS
+tpod_gone() {
+	local a
+	run tcri stopp "$ID"
+	assert_success
+	run tcri rmp "$ID"
+	assert_success
+	run ip -n "$THOSTNS" -o link show type veth
+	assert_output ""
+	run bash -c "ls '$T/ipam/$TNET' | grep -vE '^(lock|last_reserved_ip\.[0-9]+)$'"
+	assert_output ""
+	run ip netns exec "$THOSTNS" nft list ruleset
+	for a in $IPS; do
+		refute_output --partial "$a"
+	done
+	refute_output --partial "masq4-"
+	refute_output --partial "masq6-"
+	run bash -c "ls /var/lib/cni/results/ 2>/dev/null | grep -F -- '$TNET-'"
+	assert_failure
+	run tcri pods
+	assert_output ""
+}
+
+CONF_OUT=10-containerd-net.conflist # the file containerd renders
+
+@test "cri template: before UpdateRuntimeConfig there is no network config, NetworkReady is false" {
+	run ls -A "$T/net.d"
+	assert_output ""
+	run network_ready
+	assert_output "false"
+}
+
+@test "cri template: UpdateRuntimeConfig with a podCIDR renders our template; a pod gets an address from it; teardown leaves nothing" {
+	run tcri update-runtime-config 10.90.1.0/24
+	assert_success
+	[ -f "$T/net.d/$CONF_OUT" ] || fail "containerd wrote no $CONF_OUT: $(ls -A "$T/net.d")"
+	run jq -c '[.name, [.plugins[].type], .plugins[0].ipam.ranges, .plugins[0].ipam.routes,
+		.plugins[0].nonMasqueradeCIDRs, .plugins[1].capabilities]' "$T/net.d/$CONF_OUT"
+	assert_output '["'"$TNET"'",["bridge","portmap"],[[{"subnet":"10.90.1.0/24"}]],[{"dst":"0.0.0.0/0"}],["10.90.0.0/16","fd00:90::/48"],{"portMappings":true}]'
+	wait_network_ready true
+	tpod "tpl1-$TAG"
+	[[ $IP == 10.90.1.* ]] || fail "pod address $IP is not from 10.90.1.0/24"
+	[ "$IPS" = "$IP" ] || fail "addresses: $IPS"
+	run in_ns "$NS" ip -4 -o addr show dev eth0
+	assert_output --partial "inet $IP/24"
+	run in_ns "$NS" ip route
+	assert_output --partial "default via 10.90.1.1"
+	run in_ns "$NS" ip -o link show lo
+	assert_output --regexp '<LOOPBACK,UP,LOWER_UP>'
+	run ip netns exec "$THOSTNS" nft list chain inet cni_c_bridge postrouting
+	assert_output --partial "ip daddr != 10.90.1.0/24 ip daddr != 224.0.0.0/4 ip daddr != 10.90.0.0/16 masquerade"
+	[ -f "$T/ipam/$TNET/$IP" ] || fail "no reservation for $IP"
+	tpod_gone
+}
+
+@test "cri template: two podCIDRs (dual-stack) render both ranges and routes; the pod gets an address from each" {
+	# the node turns dual-stack: its IPv4 podCIDR (the bridge keeps its
+	# gateway) and an IPv6 one. containerd renders only while it has no
+	# network config, as on a node being set up: the old one goes first
+	rm -f "$T/net.d/$CONF_OUT"
+	wait_network_ready false
+	run tcri update-runtime-config "10.90.1.0/24, fd00:90:0:1::/64"
+	assert_success
+	run jq -c '[.plugins[0].ipam.ranges, .plugins[0].ipam.routes]' "$T/net.d/$CONF_OUT"
+	assert_output '[[[{"subnet":"10.90.1.0/24"}],[{"subnet":"fd00:90:0:1::/64"}]],[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]]'
+	wait_network_ready true
+	tpod "tpl2-$TAG"
+	local v4 v6
+	read -r v4 v6 <<<"$IPS"
+	[[ $v4 == 10.90.1.* ]] || fail "IPv4 address $v4 is not from 10.90.1.0/24 ($IPS)"
+	[[ $v6 == fd00:90:0:1:* ]] || fail "IPv6 address $v6 is not from fd00:90:0:1::/64 ($IPS)"
+	run in_ns "$NS" ip -o addr show dev eth0
+	assert_output --partial "inet $v4/24"
+	assert_output --partial "inet6 $v6/64"
+	run in_ns "$NS" ip -6 route
+	assert_output --partial "default via fd00:90:0:1::1"
+	run ip netns exec "$THOSTNS" nft list chain inet cni_c_bridge postrouting
+	assert_output --partial "ip6 daddr != fd00:90::/48 masquerade"
+	tpod_gone
+}
+
+@test "cri template: containerd's log holds no CNI error but its own while net.d is empty or being written" {
+	[ -z "${CRI_TFAIL:-}" ] || fail "$CRI_TFAIL"
+	run grep -c 'Generating cni config from template' "$T/containerd.log"
+	assert_output 2
+	# containerd logs (as errors) that it starts with no config, and its
+	# reloads on the file events of its own (non-atomic) write and of the
+	# removal; anything else is a failure
+	run bash -c "grep -E 'level=(error|fatal|panic)' '$T/containerd.log' |
+		grep -vE 'msg=\"failed to (load cni during init|reload cni configuration after receiving fs change event)'"
 	assert_output ""
 }

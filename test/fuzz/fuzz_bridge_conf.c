@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The bridge's network configuration (plugins/bridge/conf.c): everything
- * every command reads, then ADD's own checks (the MAC), then the VLAN
- * ranges it would program. Input: CNI_ARGS, '\n', the config JSON (no
+ * every command reads (nonMasqueradeCIDRs canonical), then ADD's own checks (the MAC), then the
+ * VLAN ranges it would program. Input: CNI_ARGS, '\n', the config JSON (no
  * '\n' at all: the whole input is the config). */
 #include "fuzz.h"
 
@@ -34,6 +34,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < c.n_trunk; i++) {
 			FUZZ_ASSERT(c.trunk[i] >= 1 && c.trunk[i] <= BR_VLAN_MAX);
 			FUZZ_ASSERT(i == 0 || c.trunk[i - 1] < c.trunk[i]);
+		}
+		/* nonMasqueradeCIDRs: canonical (no host bits, sorted, unique) */
+		for (size_t i = 0; i < c.n_nomasq; i++) {
+			struct ip_net net;
+			ip_net_network(&c.nomasq[i], &net);
+			FUZZ_ASSERT(ip_addr_equal(&net.ip, &c.nomasq[i].ip));
+			FUZZ_ASSERT(i == 0 ||
+				    ip_addr_cmp(&c.nomasq[i - 1].ip, &c.nomasq[i].ip) < 0 ||
+				    (ip_addr_equal(&c.nomasq[i - 1].ip, &c.nomasq[i].ip) &&
+				     c.nomasq[i - 1].prefix < c.nomasq[i].prefix));
 		}
 		rc = br_conf_check_add(&c, mac, &has_mac, &err);
 		fuzz_outcome(rc, &err);

@@ -97,7 +97,7 @@ static int bench(unsigned n, unsigned prefill, struct cni_error *err)
 	for (unsigned i = 0; i < prefill; i++) {
 		snprintf(cid, sizeof(cid), "prefill-%u", i);
 		mk_addr(i, &a);
-		if (nft_masq_add("bench", cid, "eth0", &a, 1, err) < 0)
+		if (nft_masq_add("bench", cid, "eth0", &a, 1, NULL, err) < 0)
 			return -1;
 		snprintf(veth, sizeof(veth), "vp%u", i);
 		mac[4] = (uint8_t)(i >> 8);
@@ -109,14 +109,14 @@ static int bench(unsigned n, unsigned prefill, struct cni_error *err)
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(cid, sizeof(cid), "bench-%u", i);
 		mk_addr(prefill + i, &a);
-		if (nft_masq_add("bench", cid, "eth0", &a, 1, err) < 0)
+		if (nft_masq_add("bench", cid, "eth0", &a, 1, NULL, err) < 0)
 			return -1;
 	}
 	t1 = now_us();
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(cid, sizeof(cid), "bench-%u", i);
 		mk_addr(prefill + i, &a);
-		if (nft_masq_del("bench", cid, "eth0", &a, 1, err) < 0)
+		if (nft_masq_del("bench", cid, "eth0", &a, 1, NULL, err) < 0)
 			return -1;
 	}
 	t2 = now_us();
@@ -180,13 +180,14 @@ int main(int argc, char **argv)
 		if (parse_nets(argv + 3, argc - 3, &nets) < 0)
 			return 2;
 		if (!strcmp(cmd, "masq-add"))
-			rc = nft_masq_add(argv[0], argv[1], argv[2], nets, (size_t)argc - 3, &err);
+			rc = nft_masq_add(argv[0], argv[1], argv[2], nets, (size_t)argc - 3, NULL,
+					  &err);
 		else if (!strcmp(cmd, "masq-del"))
 			rc = nft_masq_del(argv[0], argv[1], argv[2], argc > 3 ? nets : NULL,
-					  (size_t)argc - 3, &err);
+					  (size_t)argc - 3, NULL, &err);
 		else
-			rc =
-			    nft_masq_check(argv[0], argv[1], argv[2], nets, (size_t)argc - 3, &err);
+			rc = nft_masq_check(argv[0], argv[1], argv[2], nets, (size_t)argc - 3, NULL,
+					    &err);
 		free(nets);
 	} else if (!strcmp(cmd, "spoofchk-add") || !strcmp(cmd, "spoofchk-check")) {
 		const char *net = NULL;

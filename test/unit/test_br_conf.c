@@ -146,6 +146,68 @@ static void test_vlan(void **state)
 		       "cannot set vlan and vlanTrunk at the same time");
 }
 
+static void test_nomasq(void **state)
+{
+	struct cni_error err = CNI_ERROR_INIT;
+	struct cni_conf conf;
+	struct br_conf c;
+	char buf[IP_NET_STRLEN];
+	/* host bits cleared (as net.ParseCIDR), sorted v4 first, duplicates
+	 * dropped; accepted without ipMasq too */
+	const char *t = "{" BASE ",\"nonMasqueradeCIDRs\":[\"fd00:10::1/48\",\"10.1.2.3/8\","
+			"\"10.0.0.0/8\",\"192.168.0.0/16\",\"0.0.0.0/0\"]}";
+
+	assert_int_equal(load(t, NULL, &conf, &c, &err), 0);
+	assert_int_equal(c.n_nomasq, 4);
+	assert_string_equal(ip_net_format(&c.nomasq[0], buf), "0.0.0.0/0");
+	assert_string_equal(ip_net_format(&c.nomasq[1], buf), "10.0.0.0/8");
+	assert_string_equal(ip_net_format(&c.nomasq[2], buf), "192.168.0.0/16");
+	assert_string_equal(ip_net_format(&c.nomasq[3], buf), "fd00:10::/48");
+	br_conf_free(&c);
+	assert_null(c.nomasq);
+	cni_conf_free(&conf);
+	/* empty and null: none */
+	assert_int_equal(load("{" BASE ",\"nonMasqueradeCIDRs\":[]}", NULL, &conf, &c, &err), 0);
+	assert_int_equal(c.n_nomasq, 0);
+	assert_null(c.nomasq);
+	br_conf_free(&c);
+	cni_conf_free(&conf);
+	assert_int_equal(load("{" BASE ",\"nonMasqueradeCIDRs\":null}", NULL, &conf, &c, &err), 0);
+	assert_int_equal(c.n_nomasq, 0);
+	br_conf_free(&c);
+	cni_conf_free(&conf);
+
+	expect_invalid("\"nonMasqueradeCIDRs\":\"10.0.0.0/8\"",
+		       "nonMasqueradeCIDRs must be a list of CIDRs (strings)");
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"10.0.0.0/8\",7]",
+		       "nonMasqueradeCIDRs[1] must be a string (a CIDR)");
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"10.0.0.0/8\",\"10.0.0.0\"]",
+		       "nonMasqueradeCIDRs: invalid CIDR \"10.0.0.0\" (want address/prefix, "
+		       "e.g. 10.0.0.0/8 or fd00::/8)");
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"10.0.0.0/33\"]", NULL);
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"fd00::/129\"]", NULL);
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"cluster\"]", NULL);
+	expect_invalid("\"nonMasqueradeCIDRs\":[\"\"]", NULL);
+}
+
+static void test_nomasq_canon(void **state)
+{
+	struct ip_net v[3];
+	size_t n = 3;
+	char buf[IP_NET_STRLEN];
+
+	ip_net_parse("10.9.9.9/16", &v[0]);
+	ip_net_parse("10.9.0.0/16", &v[1]);
+	ip_net_parse("10.9.0.0/8", &v[2]);
+	br_nomasq_canon(v, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(ip_net_format(&v[0], buf), "10.0.0.0/8");
+	assert_string_equal(ip_net_format(&v[1], buf), "10.9.0.0/16");
+	n = 0;
+	br_nomasq_canon(v, &n);
+	assert_int_equal(n, 0);
+}
+
 static void test_trunk(void **state)
 {
 	struct cni_error err = CNI_ERROR_INIT;
@@ -385,6 +447,8 @@ int main(void)
 	    cmocka_unit_test(test_types),
 	    cmocka_unit_test(test_vlan),
 	    cmocka_unit_test(test_trunk),
+	    cmocka_unit_test(test_nomasq),
+	    cmocka_unit_test(test_nomasq_canon),
 	    cmocka_unit_test(test_mac_precedence),
 	    cmocka_unit_test(test_parse_mac),
 	    cmocka_unit_test(test_check_add),

@@ -54,14 +54,47 @@ static void test_masq_set_name(void **state)
 	struct ip_net n;
 
 	ip_net_parse("10.1.2.3/24", &n);
-	assert_string_equal(nft_masq_set_name(&n, buf), "masq4-10.1.2.0/24");
+	assert_string_equal(nft_masq_set_name(&n, NULL, buf), "masq4-10.1.2.0/24");
 	ip_net_parse("fd00:1:2::5/64", &n);
-	assert_string_equal(nft_masq_set_name(&n, buf), "masq6-fd00_1_2__/64");
+	assert_string_equal(nft_masq_set_name(&n, NULL, buf), "masq6-fd00_1_2__/64");
 	ip_net_parse("192.168.7.9/32", &n);
-	assert_string_equal(nft_masq_set_name(&n, buf), "masq4-192.168.7.9/32");
+	assert_string_equal(nft_masq_set_name(&n, NULL, buf), "masq4-192.168.7.9/32");
 	/* the longest IPv6 text still fits */
 	ip_net_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/127", &n);
-	assert_true(strlen(nft_masq_set_name(&n, buf)) < NFT_CHAIN_NAME_MAX);
+	assert_true(strlen(nft_masq_set_name(&n, NULL, buf)) < NFT_CHAIN_NAME_MAX);
+}
+
+static void test_nomasq_tag(void **state)
+{
+	char buf[NFT_CHAIN_NAME_MAX], t4[NFT_NOMASQ_TAG_LEN + 1], t6[NFT_NOMASQ_TAG_LEN + 1];
+	char again[NFT_NOMASQ_TAG_LEN + 1];
+	struct ip_net v[3], n;
+	struct nft_nomasq x = {v, 2};
+
+	ip_net_parse("10.0.0.0/8", &v[0]);
+	ip_net_parse("172.16.0.0/12", &v[1]);
+	ip_net_parse("fd00::/8", &v[2]);
+	/* sha512("10.0.0.0/8,172.16.0.0/12")[:12] */
+	assert_string_equal(nft_nomasq_tag(&x, AF_INET, t4), "9eaa9f82e535");
+	assert_string_equal(nft_nomasq_tag(&x, AF_INET6, t6), "");
+	/* an IPv6 entry leaves the IPv4 tag as it was */
+	x.n = 3;
+	assert_string_equal(nft_nomasq_tag(&x, AF_INET, again), t4);
+	assert_int_equal(strlen(nft_nomasq_tag(&x, AF_INET6, t6)), NFT_NOMASQ_TAG_LEN);
+	/* none: "" (and the set name of old) */
+	assert_string_equal(nft_nomasq_tag(NULL, AF_INET, again), "");
+	ip_net_parse("10.1.2.3/24", &n);
+	assert_string_equal(nft_masq_set_name(&n, "", buf), "masq4-10.1.2.0/24");
+	assert_string_equal(nft_masq_set_name(&n, t4, buf), "masq4-10.1.2.0/24-9eaa9f82e535");
+	/* the longest still fits */
+	ip_net_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/127", &n);
+	assert_true(strlen(nft_masq_set_name(&n, t6, buf)) < NFT_CHAIN_NAME_MAX - 1);
+	/* a /0 exempts its family only */
+	assert_false(nft_nomasq_all(&x, AF_INET));
+	ip_net_parse("::/0", &v[2]);
+	assert_true(nft_nomasq_all(&x, AF_INET6));
+	assert_false(nft_nomasq_all(&x, AF_INET));
+	assert_false(nft_nomasq_all(NULL, AF_INET6));
 }
 
 static void test_legacy_names(void **state)
@@ -102,9 +135,10 @@ static void test_legacy_comment_match(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_owner_format), cmocka_unit_test(test_owner_in_network),
-	    cmocka_unit_test(test_spoofchk_key), cmocka_unit_test(test_masq_set_name),
-	    cmocka_unit_test(test_legacy_names), cmocka_unit_test(test_legacy_comment_match),
+	    cmocka_unit_test(test_owner_format),	 cmocka_unit_test(test_owner_in_network),
+	    cmocka_unit_test(test_spoofchk_key),	 cmocka_unit_test(test_masq_set_name),
+	    cmocka_unit_test(test_nomasq_tag),		 cmocka_unit_test(test_legacy_names),
+	    cmocka_unit_test(test_legacy_comment_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,11 @@
 #   source test/helpers/cri/containerd.bash
 #   crid_why_not                      why containerd cannot run here ("" if it can)
 #   crid_bin_dir DIR OURS...          DIR: a symlink per reference plugin, ours first
-#   crid_config D HOSTNS BIN_DIR CONFLIST NET   config.toml + net.d (network renamed NET)
+#   crid_config D HOSTNS BIN_DIR CONFLIST NET   config.toml + net.d (network renamed NET);
+#                                     a conf_template instead when CONFLIST is one
+#                                     (has "{{"): net.d stays empty until
+#                                     UpdateRuntimeConfig; $CRID_NOMASQ (a JSON
+#                                     list) replaces its nonMasqueradeCIDRs
 #   crid_start D                      start, wait for CRI, import the pause image
 #   crid_stop D [CGROUP_PARENT]       remove pods, stop, clean what it left
 #   crictl_ D ARGS...                 our CRI client on D's socket
@@ -46,16 +50,18 @@ crid_why_not() {
 # the reference's (CRI's bin_dir takes a single dir: this is "ours, then
 # the reference for anything we do not ship").
 crid_bin_dir() {
-	local dir=$1 ours=${2:-} p n
+	local dir=$1 ours=${2:-} p n to=()
 	mkdir -p "$dir"
 	for p in "$CRID_REF"/*; do
 		n=${p##*/}
 		if [ -n "$ours" ] && [ -x "$ours/$n" ]; then
-			ln -sfn "$ours/$n" "$dir/$n"
+			to+=("$ours/$n")
 		else
-			ln -sfn "$p" "$dir/$n"
+			to+=("$p")
 		fi
 	done
+	# one ln for all (a process each is seconds on a loaded machine)
+	ln -sfn -t "$dir" "${to[@]}"
 }
 
 # crid_config D HOSTNS BIN_DIR CONFLIST NET
@@ -65,11 +71,28 @@ crid_config() {
 	echo "$hostns" >"$d/hostns"
 	[ -e /var/lib/cni ] || touch "$d/made-var-lib-cni"
 	echo "$net" >"$d/net"
-	# the conflist as shipped, but its name (libcni's cache files are
-	# named after it) and host-local's dataDir made the test's own
-	jq --arg n "$net" --arg dd "$d/ipam" '.name = $n |
-		.plugins |= map(if .ipam.type == "host-local" then .ipam.dataDir = $dd else . end)' \
-		"$conflist" >"$d/net.d/10-$net.conflist"
+	local template=""
+	if grep -qF '{{' "$conflist"; then
+		# a conf_template (Go text/template, not JSON yet): the same edits
+		# by line, each checked
+		template=$d/cni-template.conflist
+		sed -e 's|"name": "containerd-net"|"name": "'"$net"'"|' \
+			-e 's|"type": "host-local",|"type": "host-local", "dataDir": "'"$d/ipam"'",|' \
+			"$conflist" >"$template"
+		if [ -n "${CRID_NOMASQ:-}" ]; then
+			sed -i 's|"nonMasqueradeCIDRs": \[.*\]|"nonMasqueradeCIDRs": '"$CRID_NOMASQ"'|' \
+				"$template"
+			grep -qF "\"nonMasqueradeCIDRs\": $CRID_NOMASQ" "$template" || return 1
+		fi
+		grep -qF "\"name\": \"$net\"" "$template" && grep -qF "$d/ipam" "$template" ||
+			return 1
+	else
+		# the conflist as shipped, but its name (libcni's cache files are
+		# named after it) and host-local's dataDir made the test's own
+		jq --arg n "$net" --arg dd "$d/ipam" '.name = $n |
+			.plugins |= map(if .ipam.type == "host-local" then .ipam.dataDir = $dd else . end)' \
+			"$conflist" >"$d/net.d/10-$net.conflist"
+	fi
 	cat >"$d/config.toml" <<-EOF
 		version = 2
 		root = "$d/root"
@@ -111,7 +134,7 @@ crid_config() {
 		    bin_dir = "$bindir"
 		    conf_dir = "$d/net.d"
 		    max_conf_num = 1
-		    conf_template = ""
+		    conf_template = "$template"
 	EOF
 }
 
@@ -167,16 +190,18 @@ crid_start() {
 }
 
 # crid_pids_of D: processes started for D: containerd and its shims (their
-# command line names D's socket) and what runs in the cgroup parent $2
+# command line names D's socket) and what runs in the cgroup parent $2.
+# One grep over every process's file (a process or two per process took
+# seconds on a loaded machine).
 crid_pids_of() {
-	local d=$1 cgp=${2:-} p
-	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$d/containerd.sock"; then
-			echo "${p#/proc/}"
-		elif [ -n "$cgp" ] && grep -qsF -- "/$cgp/" "$p/cgroup"; then
-			echo "${p#/proc/}"
-		fi
-	done
+	local d=$1 cgp=${2:-} f
+	{
+		grep -alsF -- "$d/containerd.sock" /proc/[0-9]*/cmdline
+		[ -z "$cgp" ] || grep -lsF -- "/$cgp/" /proc/[0-9]*/cgroup
+	} | while read -r f; do
+		f=${f#/proc/}
+		echo "${f%%/*}"
+	done | sort -u
 }
 
 # crid_stop D [CGROUP_PARENT]: pods stopped and removed through CRI (so the

@@ -13,6 +13,12 @@ use with grpc_tools.protoc (python3-grpc-tools) into a cache dir.
   cri-client.py -s SOCK stopp ID / rmp ID
   cri-client.py -s SOCK inspectp ID                 JSON: id, state, ip, ips, netns, pid
   cri-client.py -s SOCK pods                        sandbox ids, one a line
+  cri-client.py -s SOCK update-runtime-config CIDR[,CIDR]
+                                                    kubelet's podCIDR(s) (UpdateRuntimeConfig)
+  cri-client.py -s SOCK status                      JSON: {condition type: [status, reason]}
+  cri-client.py -s SOCK cni-config                  JSON: the CNI config the runtime
+                                                    loaded (containerd's verbose
+                                                    Status "cniconfig")
   cri-client.py -s SOCK cycle --count N PREFIX [--cgroup-parent P] [--port ..]
                  [-s SOCK2 ...]                     N pods run, stopped, removed in
                                                     turn on each socket (the first
@@ -222,6 +228,9 @@ def main():
     for c in ("stopp", "rmp", "inspectp"):
         sub.add_parser(c).add_argument("id")
     sub.add_parser("pods")
+    sub.add_parser("update-runtime-config").add_argument("pod_cidr")
+    sub.add_parser("status")
+    sub.add_parser("cni-config")
     sub.add_parser("setup-times").add_argument("log")
     o = sub.add_parser("oci-archive")
     o.add_argument("--binary", required=True)
@@ -266,6 +275,15 @@ def main():
     elif a.cmd == "pods":
         for p in rs.ListPodSandbox(pb.ListPodSandboxRequest(), timeout=TIMEOUT).items:
             print(p.id)
+    elif a.cmd == "update-runtime-config":
+        rs.UpdateRuntimeConfig(pb.UpdateRuntimeConfigRequest(runtime_config=pb.RuntimeConfig(
+            network_config=pb.NetworkConfig(pod_cidr=a.pod_cidr))), timeout=TIMEOUT)
+    elif a.cmd == "status":
+        st = rs.Status(pb.StatusRequest(), timeout=TIMEOUT).status
+        print(json.dumps({c.type: [c.status, c.reason] for c in st.conditions}))
+    elif a.cmd == "cni-config":
+        info = rs.Status(pb.StatusRequest(verbose=True), timeout=TIMEOUT).info
+        print(info.get("cniconfig", "null"))
     elif a.cmd == "cycle":
         stubs_ = [rs] + [client(s)[1] for s in a.socket[1:]]
         ids = {s: [] for s in a.socket}
