@@ -121,17 +121,52 @@ static size_t get_obj(struct plan *p, enum obj_kind kind, const char *name, int 
 	return p->n_obj++;
 }
 
-static bool dup_elem(const struct plan *p, size_t upto, bool hp, const struct nft_elem *e,
-		     size_t set)
+/* Element lookups already queued (several entries share a hairpin or
+ * localhost element): an open-addressed table of query indices + 1, so
+ * that a call stays linear in its mappings. */
+struct seen {
+	size_t *slot;
+	size_t mask;
+};
+
+static int seen_init(struct seen *sn, size_t n)
 {
-	for (size_t j = 0; j < upto; j++) {
-		const struct item *o = &p->it[j];
-		const struct nft_elem *x = hp ? &o->h : &o->l;
-		if ((hp ? o->want_hp && o->hp == set : o->want_lo) && x->klen == e->klen &&
-		    !memcmp(x->key, e->key, e->klen))
+	size_t size = 4;
+
+	while (size < 2 * n)
+		size *= 2;
+	sn->slot = calloc(size, sizeof(*sn->slot));
+	sn->mask = size - 1;
+	return sn->slot ? 0 : -1;
+}
+
+static size_t seen_hash(const struct nft_query *q)
+{
+	uint64_t h = 1469598103934665603ull ^ (uintptr_t)q->name;
+
+	for (uint32_t i = 0; i < q->elem.klen; i++)
+		h = (h ^ q->elem.key[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Is the lookup p->q[i] queued already (same set, same key)? If not, note
+ * it. Set names are compared by address: each object has one. */
+static bool seen_add(struct seen *sn, const struct plan *p, size_t i)
+{
+	const struct nft_query *x = &p->q[i];
+
+	for (size_t k = seen_hash(x) & sn->mask;; k = (k + 1) & sn->mask) {
+		const struct nft_query *y;
+
+		if (!sn->slot[k]) {
+			sn->slot[k] = i + 1;
+			return false;
+		}
+		y = &p->q[sn->slot[k] - 1];
+		if (y->name == x->name && y->elem.klen == x->elem.klen &&
+		    !memcmp(y->elem.key, x->elem.key, x->elem.klen))
 			return true;
 	}
-	return false;
 }
 
 /* What ADD and CHECK look at: per entry its DNAT element, its waiting
@@ -142,6 +177,8 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 		      struct cni_error *err)
 {
 	char name[PM_NAME_MAX];
+	cleanup_free size_t *slots = NULL;
+	struct seen sn;
 	uint64_t seq;
 	struct timespec ts;
 
@@ -159,14 +196,16 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 	p->it = calloc(t->n ? t->n : 1, sizeof(*p->it));
 	p->cap_obj = 64 + 4;
 	p->obj = calloc(p->cap_obj, sizeof(*p->obj));
-	if (!p->q || !p->it || !p->obj)
+	if (!p->q || !p->it || !p->obj || seen_init(&sn, 2 * t->n) < 0)
 		return cni_error_oom(err);
+	slots = sn.slot;
 	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pm_entry *e = &t->entries[i];
 		const struct pm_conds *c = &t->cond[e->family == AF_INET ? 0 : 1];
 		struct item *it = &p->it[i];
 		int prefix = t->masq_all ? 0 : e->caddr.prefix;
+		size_t lo;
 
 		if (p->n_obj + 4 > p->cap_obj)
 			return cni_error_set(err, CNI_ERR_INTERNAL, "portmap: too many maps");
@@ -190,18 +229,22 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 				 e->family, false, prefix, NULL);
 		pm_hairpin_elem(e, t->masq_all, &it->h);
 		snprintf(it->h.owner, sizeof(it->h.owner), "%s", p->owner);
-		if (!dup_elem(p, i, true, &it->h, it->hp)) {
-			it->want_hp = true;
-			it->qh = add_query(p, NFT_Q_ELEM, p->obj[it->hp].name, &it->h);
+		it->qh = add_query(p, NFT_Q_ELEM, p->obj[it->hp].name, &it->h);
+		it->want_hp = !seen_add(&sn, p, it->qh);
+		if (!it->want_hp) {
+			p->nq--; /* another entry's already */
+			it->qh = SIZE_MAX;
 		}
 		if (e->family != AF_INET || t->masq_all)
 			continue;
-		get_obj(p, OBJ_LOCALHOST, PM_LOCALHOST_SET, AF_INET, false, 32, NULL);
+		lo = get_obj(p, OBJ_LOCALHOST, PM_LOCALHOST_SET, AF_INET, false, 32, NULL);
 		pm_localhost_elem(e, &it->l);
 		snprintf(it->l.owner, sizeof(it->l.owner), "%s", p->owner);
-		if (!dup_elem(p, i, false, &it->l, 0)) {
-			it->want_lo = true;
-			it->ql = add_query(p, NFT_Q_ELEM, PM_LOCALHOST_SET, &it->l);
+		it->ql = add_query(p, NFT_Q_ELEM, p->obj[lo].name, &it->l);
+		it->want_lo = !seen_add(&sn, p, it->ql);
+		if (!it->want_lo) {
+			p->nq--;
+			it->ql = SIZE_MAX;
 		}
 	}
 	return 0;
@@ -528,40 +571,6 @@ static bool elem_in(const struct plan *p, const struct pm_entry *e, const struct
 	return false;
 }
 
-/* Keys already looked up (several entries share a hairpin or localhost
- * element): an open-addressed table of look indices + 1. */
-struct seen {
-	size_t *slot;
-	size_t mask;
-};
-
-static size_t seen_hash(size_t obj, const struct nft_elem *x)
-{
-	uint64_t h = 1469598103934665603ull ^ obj;
-
-	for (uint32_t i = 0; i < x->klen; i++)
-		h = (h ^ x->key[i]) * 1099511628211ull;
-	return (size_t)(h ^ h >> 29);
-}
-
-/* Is (obj, key x) there already? If not, note it as look l. */
-static bool seen_add(struct seen *sn, const struct plan *p, size_t obj, const struct nft_elem *x,
-		     size_t l)
-{
-	for (size_t i = seen_hash(obj, x) & sn->mask;; i = (i + 1) & sn->mask) {
-		const struct nft_elem *y;
-
-		if (!sn->slot[i]) {
-			sn->slot[i] = l + 1;
-			return false;
-		}
-		y = &p->q[p->look[sn->slot[i] - 1].q].elem;
-		if (p->look[sn->slot[i] - 1].obj == obj && y->klen == x->klen &&
-		    !memcmp(y->key, x->key, x->klen))
-			return true;
-	}
-}
-
 /* DEL's lookups, each attempt: the maps and sets of the table (one dump
  * of their names), and in each every element an entry would have there,
  * whatever the configuration said when it was added (conditions, masqAll,
@@ -572,7 +581,7 @@ static int del_plan(struct nft_sock *s, struct plan *p, struct cni_error *err)
 	cleanup_free char(*names)[NFT_SET_NAME_MAX] = NULL;
 	cleanup_free size_t *slots = NULL;
 	struct seen sn = {0};
-	size_t nn = 0, nl = 0, size = 1;
+	size_t nn = 0, nl = 0;
 	int rc = nft_collect_sets(s, NFPROTO_INET, PM_TABLE, prefixes, &names, &nn, err);
 
 	if (rc < 0)
@@ -593,16 +602,12 @@ static int del_plan(struct nft_sock *s, struct plan *p, struct cni_error *err)
 	for (size_t i = 0; i < p->t->n; i++)
 		for (size_t o = 0; o < p->n_obj; o++)
 			nl += elem_in(p, &p->t->entries[i], &p->obj[o], NULL);
-	while (size < 2 * nl)
-		size *= 2;
 	p->capq = 1 + PM_LEGACY_QUERIES + nl;
 	p->q = calloc(p->capq, sizeof(*p->q));
 	p->look = calloc(nl ? nl : 1, sizeof(*p->look));
-	slots = calloc(size, sizeof(*slots));
-	if (!p->q || !p->look || !slots)
+	if (!p->q || !p->look || seen_init(&sn, nl) < 0)
 		return cni_error_oom(err);
-	sn.slot = slots;
-	sn.mask = size - 1;
+	slots = sn.slot;
 	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
 	pm_legacy_queries(p->t->network, p->t->container_id, &p->legacy, &p->q[p->nq]);
 	p->nq += PM_LEGACY_QUERIES;
@@ -616,7 +621,7 @@ static int del_plan(struct nft_sock *s, struct plan *p, struct cni_error *err)
 			l->obj = o;
 			l->item = i;
 			l->q = add_query(p, NFT_Q_ELEM, p->obj[o].name, &x);
-			if (seen_add(&sn, p, o, &x, p->n_look))
+			if (seen_add(&sn, p, l->q))
 				p->nq--; /* another entry's already */
 			else
 				p->n_look++;
