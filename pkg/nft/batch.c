@@ -8,7 +8,11 @@
  *
  * nfnetlink handles a batch or a request synchronously inside sendmsg(), so
  * every answer is queued when send returns: we read with MSG_DONTWAIT and
- * only poll (bounded) if something is unexpectedly missing. A GET without
+ * only poll (bounded) if something is unexpectedly missing. What does not
+ * fit the receive buffer would be lost (ENOBUFS): many requests go out in
+ * windows whose answers fit (window.c), read between windows, with the
+ * buffer raised first; a large batch gets room for a refusal of each of
+ * its messages. A GET without
  * NLM_F_ACK is answered by exactly one message: the object or an error. A
  * batch asks for an ACK on its last message only: the kernel processes
  * every message even after a failure and reports each refused one, then
@@ -40,8 +44,12 @@
 #include "util/fault.h"
 
 #define RBUF_SIZE (64 * 1024 + 4096) /* a dump part, or an echoed 64K message */
-#define BIG_BATCH (128 * 1024)	     /* above: raise socket buffers */
-#define ANSWER_TIMEOUT_MS 5000	     /* only if an answer is unexpectedly late */
+#define BIG_BATCH (128 * 1024)	     /* above: raise the send buffer */
+#define MANY_REFUSALS 64	     /* a batch of more messages: refusals without echo */
+#define REFUSAL_COST 1024	     /* the most a refusal costs the receive buffer then */
+#define RCVBUF_WINDOW (1024 * 1024)  /* asked for many requests' answers (doubled) */
+#define RCVBUF_MAX (32 * 1024 * 1024)
+#define ANSWER_TIMEOUT_MS 5000 /* only if an answer is unexpectedly late */
 
 int nft_sock_open(struct nft_sock *s, struct cni_error *err)
 {
@@ -358,21 +366,76 @@ static int recv_answers(struct nft_sock *s, struct answers *a, struct cni_error 
 	return 0;
 }
 
-static int send_buf(struct nft_sock *s, const struct nft_msgs *m, struct cni_error *err)
+/* Make the receive buffer at least want bytes (the kernel doubles what is
+ * asked: half of it is for its overhead; SO_RCVBUF reads the doubled
+ * size), if it is not. FORCE needs CAP_NET_ADMIN, which nftables needs
+ * anyway; else as much as net.core.rmem_max lets. */
+static void raise_rcvbuf(struct nft_sock *s, size_t want)
+{
+	int fd = mnl_socket_get_fd(s->nl), v;
+	socklen_t l = sizeof(v);
+
+	if (want > RCVBUF_MAX)
+		want = RCVBUF_MAX;
+	if (!s->rcvbuf && getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &l) == 0)
+		s->rcvbuf = v;
+	if ((size_t)s->rcvbuf >= want)
+		return;
+	v = (int)(want / 2);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	l = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &l) == 0)
+		s->rcvbuf = v;
+	s->raised = true;
+}
+
+/* How many of n requests may go out before their answers are read. */
+static uint32_t request_window(struct nft_sock *s, uint32_t n)
+{
+	uint32_t w;
+
+	if (n <= 1)
+		return n;
+	if (!s->rcvbuf)
+		raise_rcvbuf(s, 0); /* reads it */
+	w = nft_window_answers(s->rcvbuf);
+	if (w < n && !s->raised) {
+		/* many: fewer, larger windows */
+		raise_rcvbuf(s, RCVBUF_WINDOW * 2);
+		w = nft_window_answers(s->rcvbuf);
+	}
+	return w < n ? w : n;
+}
+
+static int send_raw(struct nft_sock *s, const void *buf, size_t len, uint32_t n,
+		    struct cni_error *err)
+{
+	if (mnl_socket_sendto(s->nl, buf, len) < 0)
+		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno,
+					   "nftables: sending %u message(s)", n);
+	return 0;
+}
+
+static int send_batch(struct nft_sock *s, const struct nft_msgs *m, struct cni_error *err)
 {
 	int fd = mnl_socket_get_fd(s->nl);
 
 	if (m->len > BIG_BATCH) {
-		/* Rare (GC of many entries): make room as nft(8) does. */
-		int sz = (int)(m->len * 2), one = 1;
+		/* Rare (GC of many entries): make room as nft(8) does; the
+		 * kernel takes the batch in one message of any size the
+		 * send buffer allows. */
+		int sz = (int)(m->len * 2 > RCVBUF_MAX * 4 ? RCVBUF_MAX * 4 : m->len * 2);
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
-		(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	}
-	if (mnl_socket_sendto(s->nl, m->buf, m->len) < 0)
-		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno,
-					   "nftables: sending %u message(s)", m->n);
-	return 0;
+	if (m->n > MANY_REFUSALS) {
+		/* each message may be refused, each refusal an answer: small
+		 * ones (no echo of the message), and room for all of them */
+		int one = 1;
+		(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+		raise_rcvbuf(s, (size_t)(m->n + 1) * REFUSAL_COST);
+	}
+	return send_raw(s, m->buf, m->len, m->n, err);
 }
 
 int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, void *data,
@@ -380,6 +443,7 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 {
 	cleanup_free uint8_t *done = NULL;
 	struct answers a = {0};
+	uint32_t win;
 
 	close_open(m);
 	if (m->oom)
@@ -395,14 +459,20 @@ int nft_msgs_request(struct nft_sock *s, struct nft_msgs *m, nft_data_cb cb, voi
 	a.count = m->n;
 	a.res = results;
 	a.done = done;
-	a.pending = m->n;
 	a.cb = cb;
 	a.data = data;
 	if (FAULT_ERRNO(NFTGET, "request", m->n))
 		return cni_error_set_errno(err, CNI_ERR_NFTABLES, errno, "nftables: request");
-	if (send_buf(s, m, err) < 0)
-		return -1;
-	return recv_answers(s, &a, err);
+	win = request_window(s, m->n);
+	for (size_t off = 0, end; off < m->len; off = end) {
+		end = nft_window_end(m->buf, off, m->len, win, NFT_WINDOW_BYTES, &a.pending);
+		if (!a.pending)
+			return cni_error_set(err, CNI_ERR_INTERNAL, "nftables: malformed request");
+		if (send_raw(s, m->buf + off, end - off, a.pending, err) < 0 ||
+		    recv_answers(s, &a, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct cni_error *err)
@@ -437,7 +507,7 @@ int nft_msgs_commit(struct nft_sock *s, struct nft_msgs *m, int *kerrno, struct 
 	a.idx_shift = 1;
 	/* the fault build: refused (as the kernel would, at BEGIN) without being sent */
 	res[0] = -FAULT(NFT, "batch", m->n);
-	if (res[0] == 0 && (send_buf(s, m, err) < 0 || recv_answers(s, &a, err) < 0))
+	if (res[0] == 0 && (send_batch(s, m, err) < 0 || recv_answers(s, &a, err) < 0))
 		return -1;
 	for (i = 1; i <= m->n; i++) {
 		if (res[i] < 0) {

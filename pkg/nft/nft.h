@@ -65,7 +65,27 @@ struct nft_sock {
 	char *rbuf;
 	size_t dump_len; /* a dump's read size; 0: the largest (the kernel
 			    fills its dump parts up to what we last read) */
+	int rcvbuf;	 /* the receive buffer's size (0: not read yet) */
+	bool raised;	 /* its size was raised for many answers */
 };
+
+/* ---- windows of requests (window.c, pure) ---- */
+
+/* What one answer to a GET may cost our receive buffer: a page-sized
+ * message (NLMSG_GOODSIZE) and its overhead (most cost less: the kernel
+ * trims them). */
+#define NFT_ANSWER_COST 4608
+/* The most bytes of requests one send carries (well under the send
+ * buffer). */
+#define NFT_WINDOW_BYTES 65536
+/* How many requests may go out before their answers are read, with a
+ * receive buffer of rcvbuf bytes (as SO_RCVBUF reads it): at least 1. */
+uint32_t nft_window_answers(int rcvbuf);
+/* The end (offset) of the next window of requests in buf[off..len): whole
+ * messages, at most max_msgs of them and at most max_bytes (but at least
+ * one message, whatever its size); *count gets their number. */
+size_t nft_window_end(const void *buf, size_t off, size_t len, uint32_t max_msgs, size_t max_bytes,
+		      uint32_t *count);
 
 int nft_sock_open(struct nft_sock *s, struct cni_error *err);
 /* From now on, this process leaves its nftables sockets open: they close

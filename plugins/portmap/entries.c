@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "portmap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,16 +38,46 @@ static bool same_key(const struct pm_entry *a, const struct pm_entry *b)
 	       a->proto == b->proto && a->host_port == b->host_port;
 }
 
+/* A hash of what same_key() compares. */
+static size_t key_hash(const struct pm_entry *e)
+{
+	uint64_t h = 1469598103934665603ull;
+	uint8_t k[4 + sizeof(e->host_ip.b)];
+	size_t len = 4;
+
+	k[0] = (uint8_t)e->family;
+	k[1] = e->keyed_host;
+	k[2] = e->proto;
+	k[3] = (uint8_t)(e->host_port ^ e->host_port >> 8);
+	if (e->keyed_host) {
+		size_t al = ip_addr_len(e->host_ip.family);
+		memcpy(k + 4, e->host_ip.b, al);
+		len += al;
+	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	h ^= e->host_port;
+	return (size_t)(h ^ h >> 29);
+}
+
 int pm_entries(const struct pm_conf *c, const struct pm_addrs *addrs, struct pm_entry **out,
 	       size_t *n)
 {
 	struct pm_entry *v = calloc(2 * c->n_maps + 1, sizeof(*v));
-	size_t k = 0;
+	size_t k = 0, size = 4, *slot;
 
 	*out = NULL;
 	*n = 0;
-	if (!v)
+	/* the keys listed so far: an open-addressed table of v's indices + 1
+	 * (linear in the mappings) */
+	while (size < 4 * c->n_maps + 2)
+		size *= 2;
+	slot = calloc(size, sizeof(*slot));
+	if (!v || !slot) {
+		free(v);
+		free(slot);
 		return -1;
+	}
 	for (int f = 0; f < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 		if (!addrs->a[f].ip.family)
@@ -54,7 +85,7 @@ int pm_entries(const struct pm_conf *c, const struct pm_addrs *addrs, struct pm_
 		for (size_t i = 0; i < c->n_maps; i++) {
 			const struct pm_mapping *m = &c->maps[i];
 			struct pm_entry e = {0};
-			bool dup = false;
+			size_t j;
 
 			/* a hostIP of the other family: not in this one */
 			if (m->host_ip.family && m->host_ip.family != family)
@@ -68,12 +99,16 @@ int pm_entries(const struct pm_conf *c, const struct pm_addrs *addrs, struct pm_
 			e.container_port = m->container_port;
 			e.caddr = addrs->a[f];
 			e.cond = c->cond[f].hash;
-			for (size_t j = 0; j < k && !dup; j++)
-				dup = same_key(&v[j], &e);
-			if (!dup)
-				v[k++] = e;
+			for (j = key_hash(&e) & (size - 1);
+			     slot[j] && !same_key(&v[slot[j] - 1], &e); j = (j + 1) & (size - 1))
+				;
+			if (slot[j])
+				continue; /* listed: the first one wins */
+			v[k++] = e;
+			slot[j] = k;
 		}
 	}
+	free(slot);
 	*out = v;
 	*n = k;
 	return 0;

@@ -38,6 +38,11 @@ struct obj {
 	bool dumped;
 };
 
+/* DEL: one element of an entry looked up in one map or set. */
+struct look {
+	size_t obj, item, q;
+};
+
 /* One entry: its elements and the GETs of them. */
 struct item {
 	const struct pm_entry *e;
@@ -51,11 +56,13 @@ struct plan {
 	const struct pm_target *t;
 	char owner[NFT_OWNER_MAX + 1];
 	struct item *it;
-	struct obj obj[64 + 4];
-	size_t n_obj;
+	struct obj *obj;
+	size_t n_obj, cap_obj;
 	struct nft_query *q;
 	size_t nq, capq;
-	size_t q_base; /* GETCHAIN hostports */
+	size_t q_base;	   /* GETCHAIN hostports */
+	struct look *look; /* DEL */
+	size_t n_look;
 	struct pm_legacy legacy;
 	bool with_legacy;
 	/* the 127.0.0.0/8 drop's element for t->localnet_if (SIZE_MAX: none) */
@@ -63,12 +70,21 @@ struct plan {
 	struct nft_elem localnet;
 };
 
-static void plan_free(struct plan *p)
+static void objs_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n_obj; i++)
 		free(p->obj[i].waiting);
+	free(p->obj);
+	p->obj = NULL;
+	p->n_obj = p->cap_obj = 0;
+}
+
+static void plan_free(struct plan *p)
+{
+	objs_free(p);
 	free(p->it);
 	free(p->q);
+	free(p->look);
 }
 #define cleanup_plan __attribute__((cleanup(plan_free)))
 
@@ -108,44 +124,87 @@ static size_t get_obj(struct plan *p, enum obj_kind kind, const char *name, int 
 	return p->n_obj++;
 }
 
-static bool dup_elem(const struct plan *p, size_t upto, bool hp, const struct nft_elem *e,
-		     size_t set)
+/* Element lookups already queued (several entries share a hairpin or
+ * localhost element): an open-addressed table of query indices + 1, so
+ * that a call stays linear in its mappings. */
+struct seen {
+	size_t *slot;
+	size_t mask;
+};
+
+static int seen_init(struct seen *sn, size_t n)
 {
-	for (size_t j = 0; j < upto; j++) {
-		const struct item *o = &p->it[j];
-		const struct nft_elem *x = hp ? &o->h : &o->l;
-		if ((hp ? o->want_hp && o->hp == set : o->want_lo) && x->klen == e->klen &&
-		    !memcmp(x->key, e->key, e->klen))
-			return true;
-	}
-	return false;
+	size_t size = 4;
+
+	while (size < 2 * n)
+		size *= 2;
+	sn->slot = calloc(size, sizeof(*sn->slot));
+	sn->mask = size - 1;
+	return sn->slot ? 0 : -1;
 }
 
-/* What this call looks at: per entry its DNAT element, its waiting element
- * and (snat) its hairpin and localhost elements; the maps and sets; the
- * base chain; and on DEL the reference's chains. */
+static size_t seen_hash(const struct nft_query *q)
+{
+	uint64_t h = 1469598103934665603ull ^ (uintptr_t)q->name;
+
+	for (uint32_t i = 0; i < q->elem.klen; i++)
+		h = (h ^ q->elem.key[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Is the lookup p->q[i] queued already (same set, same key)? If not, note
+ * it. Set names are compared by address: each object has one. */
+static bool seen_add(struct seen *sn, const struct plan *p, size_t i)
+{
+	const struct nft_query *x = &p->q[i];
+
+	for (size_t k = seen_hash(x) & sn->mask;; k = (k + 1) & sn->mask) {
+		const struct nft_query *y;
+
+		if (!sn->slot[k]) {
+			sn->slot[k] = i + 1;
+			return false;
+		}
+		y = &p->q[sn->slot[k] - 1];
+		if (y->name == x->name && y->elem.klen == x->elem.klen &&
+		    !memcmp(y->elem.key, x->elem.key, x->elem.klen))
+			return true;
+	}
+}
+
+/* What ADD and CHECK look at: per entry its DNAT element, its waiting
+ * element and (snat) its hairpin and localhost elements; the maps and
+ * sets; the base chain. DEL (with_legacy) looks wherever the table has
+ * maps and sets: del_plan(), each attempt. */
 static int plan_build(struct plan *p, const struct pm_target *t, bool with_legacy,
 		      struct cni_error *err)
 {
 	char name[PM_NAME_MAX];
+	cleanup_free size_t *slots = NULL;
+	struct seen sn;
 	uint64_t seq;
 	struct timespec ts;
 
 	memset(p, 0, sizeof(*p));
 	p->t = t;
 	p->with_legacy = with_legacy;
+	p->q_localnet = SIZE_MAX;
 	nft_owner_format(t->network, t->container_id, t->ifname, p->owner);
+	if (with_legacy)
+		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	/* at most 4 per entry, 4 objects per entry, the base, the localnet
-	 * set and element, the legacy ones */
-	p->capq = 8 * t->n + 8 + PM_LEGACY_QUERIES;
+	 * set and element */
+	p->capq = 8 * t->n + 8;
 	p->q = calloc(p->capq, sizeof(*p->q));
 	p->it = calloc(t->n ? t->n : 1, sizeof(*p->it));
-	if (!p->q || !p->it)
+	p->cap_obj = 64 + 4;
+	p->obj = calloc(p->cap_obj, sizeof(*p->obj));
+	if (!p->q || !p->it || !p->obj || seen_init(&sn, 2 * t->n) < 0)
 		return cni_error_oom(err);
+	slots = sn.slot;
 	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
-	p->q_localnet = SIZE_MAX;
 	if (t->localnet_if && t->localnet_if[0]) {
 		get_obj(p, OBJ_LOCALNET, PM_LOCALNET_SET, AF_INET, false, 0, NULL);
 		pm_localnet_elem(t->localnet_if, &p->localnet);
@@ -156,8 +215,9 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 		const struct pm_conds *c = &t->cond[e->family == AF_INET ? 0 : 1];
 		struct item *it = &p->it[i];
 		int prefix = t->masq_all ? 0 : e->caddr.prefix;
+		size_t lo;
 
-		if (p->n_obj + 4 > sizeof(p->obj) / sizeof(p->obj[0]))
+		if (p->n_obj + 4 > p->cap_obj)
 			return cni_error_set(err, CNI_ERR_INTERNAL, "portmap: too many maps");
 		it->e = e;
 		it->qh = it->ql = SIZE_MAX;
@@ -173,30 +233,29 @@ static int plan_build(struct plan *p, const struct pm_target *t, bool with_legac
 		snprintf(it->w.owner, sizeof(it->w.owner), "%s", p->owner);
 		it->qd = add_query(p, NFT_Q_ELEM, p->obj[it->dnat].name, &it->d);
 		it->qw = add_query(p, NFT_Q_ELEM, p->obj[it->wait].name, &it->w);
-		/* DEL looks for them whatever snat says now */
-		if ((!t->snat && !with_legacy) || t->addr_unknown)
+		if (!t->snat)
 			continue;
 		it->hp = get_obj(p, OBJ_HAIRPIN, pm_hairpin_set_name(e->family, prefix, name),
 				 e->family, false, prefix, NULL);
 		pm_hairpin_elem(e, t->masq_all, &it->h);
 		snprintf(it->h.owner, sizeof(it->h.owner), "%s", p->owner);
-		if (!dup_elem(p, i, true, &it->h, it->hp)) {
-			it->want_hp = true;
-			it->qh = add_query(p, NFT_Q_ELEM, p->obj[it->hp].name, &it->h);
+		it->qh = add_query(p, NFT_Q_ELEM, p->obj[it->hp].name, &it->h);
+		it->want_hp = !seen_add(&sn, p, it->qh);
+		if (!it->want_hp) {
+			p->nq--; /* another entry's already */
+			it->qh = SIZE_MAX;
 		}
 		if (e->family != AF_INET || t->masq_all)
 			continue;
-		get_obj(p, OBJ_LOCALHOST, PM_LOCALHOST_SET, AF_INET, false, 32, NULL);
+		lo = get_obj(p, OBJ_LOCALHOST, PM_LOCALHOST_SET, AF_INET, false, 32, NULL);
 		pm_localhost_elem(e, &it->l);
 		snprintf(it->l.owner, sizeof(it->l.owner), "%s", p->owner);
-		if (!dup_elem(p, i, false, &it->l, 0)) {
-			it->want_lo = true;
-			it->ql = add_query(p, NFT_Q_ELEM, PM_LOCALHOST_SET, &it->l);
+		it->ql = add_query(p, NFT_Q_ELEM, p->obj[lo].name, &it->l);
+		it->want_lo = !seen_add(&sn, p, it->ql);
+		if (!it->want_lo) {
+			p->nq--;
+			it->ql = SIZE_MAX;
 		}
-	}
-	if (with_legacy) {
-		pm_legacy_queries(t->network, t->container_id, &p->legacy, &p->q[p->nq]);
-		p->nq += PM_LEGACY_QUERIES;
 	}
 	return 0;
 }
@@ -214,7 +273,8 @@ static bool found(const struct plan *p, size_t i)
 
 static bool obj_exists(const struct plan *p, size_t o)
 {
-	return p->q[p->obj[o].q].found;
+	/* SIZE_MAX: DEL's, seen in the table's list of sets */
+	return p->obj[o].q == SIZE_MAX || p->q[p->obj[o].q].found;
 }
 
 static int put_elem(struct nft_msgs *m, uint16_t type, uint16_t flags, const char *set,
@@ -434,9 +494,9 @@ int pm_put_promote(struct nft_msgs *m, const char *dnat, const char *wait,
 	struct nft_elem next;
 
 	for (size_t i = 0; i < n; i++) {
-		struct nft_elem k;
-		pm_wait_to_dnat(&waiting[i], &k);
-		if (k.klen != d->klen || memcmp(k.key, d->key, k.klen) || skip(&waiting[i], data))
+		/* the waiting key is the DNAT key . owner hash */
+		if (waiting[i].klen != d->klen + 4 || memcmp(waiting[i].key, d->key, d->klen) ||
+		    skip(&waiting[i], data))
 			continue;
 		if (!best || pm_wait_seq(&waiting[i]) < pm_wait_seq(best))
 			best = &waiting[i];
@@ -459,44 +519,197 @@ static bool owned_by(const struct nft_elem *w, void *owner)
 static int del_by_owner(struct nft_sock *s, struct plan *p, struct nft_msgs *m,
 			struct cni_error *err);
 
+/* What a set's name says (dnat4, dnat6-ip-1a2b3c4d, wait4-ip, hairpin6-64,
+ * localhost4: nftables.h); false: not one of ours. */
+static bool parse_obj(const char *name, struct obj *o)
+{
+	const char *r;
+	char *end;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->q = SIZE_MAX;
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	if (!strcmp(name, PM_LOCALHOST_SET)) {
+		o->kind = OBJ_LOCALHOST;
+		o->family = AF_INET;
+		return true;
+	}
+	if (!strncmp(name, "dnat", 4) || !strncmp(name, "wait", 4)) {
+		o->kind = name[0] == 'd' ? OBJ_DNAT : OBJ_WAIT;
+		r = name + 4;
+	} else if (!strncmp(name, "hairpin", 7)) {
+		o->kind = OBJ_HAIRPIN;
+		r = name + 7;
+	} else {
+		return false;
+	}
+	if (*r != '4' && *r != '6')
+		return false;
+	o->family = *r++ == '4' ? AF_INET : AF_INET6;
+	if (o->kind != OBJ_HAIRPIN) {
+		o->keyed_host = !strncmp(r, "-ip", 3) && (r[3] == '\0' || r[3] == '-');
+		return true;
+	}
+	if (r[0] != '-' || r[1] < '0' || r[1] > '9')
+		return false;
+	v = strtol(r + 1, &end, 10);
+	if (*end || v > (o->family == AF_INET ? 32 : 128))
+		return false;
+	o->prefix = (int)v;
+	return true;
+}
+
+/* Would entry e have an element in object o, and which (its key)? */
+static bool elem_in(const struct plan *p, const struct pm_entry *e, const struct obj *o,
+		    struct nft_elem *x)
+{
+	struct pm_entry c;
+
+	if (o->family != e->family)
+		return false;
+	switch (o->kind) {
+	case OBJ_DNAT:
+		if (o->keyed_host != e->keyed_host)
+			return false;
+		if (x)
+			pm_dnat_elem(e, x);
+		return true;
+	case OBJ_WAIT:
+		if (o->keyed_host != e->keyed_host)
+			return false;
+		if (x)
+			pm_wait_elem(e, p->owner, 0, x);
+		return true;
+	case OBJ_HAIRPIN:
+		/* no address known: found by owner (del_by_owner) */
+		if (p->t->addr_unknown)
+			return false;
+		c = *e;
+		c.caddr.prefix = o->prefix;
+		if (x)
+			pm_hairpin_elem(&c, false, x);
+		return true;
+	case OBJ_LOCALHOST:
+		if (p->t->addr_unknown)
+			return false;
+		if (x)
+			pm_localhost_elem(e, x);
+		return true;
+	case OBJ_LOCALNET:
+		/* the interface's, not a container's: DEL leaves it (GC's) */
+		return false;
+	}
+	return false;
+}
+
+/* DEL's lookups, each attempt: the maps and sets of the table (one dump
+ * of their names), and in each every element an entry would have there,
+ * whatever the configuration said when it was added (conditions, masqAll,
+ * snat). The base chain and the reference's chains too. 0, -EINTR or -1. */
+static int del_plan(struct nft_sock *s, struct plan *p, struct cni_error *err)
+{
+	static const char *const prefixes[] = {"dnat", "wait", "hairpin", PM_LOCALHOST_SET, NULL};
+	cleanup_free char(*names)[NFT_SET_NAME_MAX] = NULL;
+	cleanup_free size_t *slots = NULL;
+	struct seen sn = {0};
+	size_t nn = 0, nl = 0;
+	int rc = nft_collect_sets(s, NFPROTO_INET, PM_TABLE, prefixes, &names, &nn, err);
+
+	if (rc < 0)
+		return rc;
+	objs_free(p);
+	free(p->look);
+	free(p->q);
+	p->look = NULL;
+	p->q = NULL;
+	p->nq = p->n_look = 0;
+	p->obj = calloc(nn ? nn : 1, sizeof(*p->obj));
+	if (!p->obj)
+		return cni_error_oom(err);
+	p->cap_obj = nn;
+	for (size_t i = 0; i < nn; i++)
+		if (parse_obj(names[i], &p->obj[p->n_obj]))
+			p->n_obj++;
+	for (size_t i = 0; i < p->t->n; i++)
+		for (size_t o = 0; o < p->n_obj; o++)
+			nl += elem_in(p, &p->t->entries[i], &p->obj[o], NULL);
+	p->capq = 1 + PM_LEGACY_QUERIES + nl;
+	p->q = calloc(p->capq, sizeof(*p->q));
+	p->look = calloc(nl ? nl : 1, sizeof(*p->look));
+	if (!p->q || !p->look || seen_init(&sn, nl) < 0)
+		return cni_error_oom(err);
+	slots = sn.slot;
+	p->q_base = add_query(p, NFT_Q_CHAIN, PM_CHAIN_HOSTPORTS, NULL);
+	pm_legacy_queries(p->t->network, p->t->container_id, &p->legacy, &p->q[p->nq]);
+	p->nq += PM_LEGACY_QUERIES;
+	for (size_t i = 0; i < p->t->n; i++) {
+		for (size_t o = 0; o < p->n_obj; o++) {
+			struct look *l = &p->look[p->n_look];
+			struct nft_elem x;
+
+			if (!elem_in(p, &p->t->entries[i], &p->obj[o], &x))
+				continue;
+			l->obj = o;
+			l->item = i;
+			l->q = add_query(p, NFT_Q_ELEM, p->obj[o].name, &x);
+			if (seen_add(&sn, p, l->q))
+				p->nq--; /* another entry's already */
+			else
+				p->n_look++;
+		}
+	}
+	return 0;
+}
+
+static size_t find_obj(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_obj; i++)
+		if (!strcmp(p->obj[i].name, name))
+			return i;
+	return SIZE_MAX;
+}
+
 static int del_once(struct nft_sock *s, void *data, int *kerr, struct cni_error *err)
 {
 	struct plan *p = data;
 	cleanup_nft_msgs struct nft_msgs m = {0};
-	char desc[128];
-	int rc;
+	char desc[128], wait[PM_NAME_MAX];
+	int rc = del_plan(s, p, err);
 
-	for (size_t i = 0; i < p->n_obj; i++)
-		p->obj[i].dumped = false;
+	if (rc < 0) {
+		if (rc == -EINTR)
+			goto dump_failed;
+		return -1;
+	}
 	if (nft_query_run(s, p->q, p->nq, err) < 0)
 		return -1;
 	nft_msgs_init(&m, s, true);
-	for (size_t i = 0; i < p->t->n; i++) {
-		struct item *it = &p->it[i];
-		const struct nft_query *qd = &p->q[it->qd], *qw = &p->q[it->qw];
-		const char *dn = p->obj[it->dnat].name, *wn = p->obj[it->wait].name;
+	for (size_t i = 0; i < p->n_look; i++) {
+		const struct look *l = &p->look[i];
+		const struct obj *o = &p->obj[l->obj];
+		const struct nft_query *q = &p->q[l->q];
+		size_t w;
 
-		entry_desc(it->e, desc, sizeof(desc));
-		if (qw->found && !strcmp(qw->elem.owner, p->owner) &&
-		    put_elem(&m, NFT_MSG_DELSETELEM, 0, wn, &it->w, desc) < 0)
-			return cni_error_oom(err);
-		if (!qd->found || strcmp(qd->elem.owner, p->owner) != 0)
+		if (!q->found || strcmp(q->elem.owner, p->owner) != 0)
 			continue; /* absent, or another container's: not ours to remove */
-		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, dn, &it->d, desc) < 0)
+		if (o->kind == OBJ_DNAT || o->kind == OBJ_WAIT)
+			entry_desc(&p->t->entries[l->item], desc, sizeof(desc));
+		else
+			snprintf(desc, sizeof(desc), "%s",
+				 o->kind == OBJ_HAIRPIN ? "hairpin" : "localhost");
+		if (put_elem(&m, NFT_MSG_DELSETELEM, 0, o->name, &q->elem, desc) < 0)
 			return cni_error_oom(err);
-		if (waiting_of(s, p, it->wait, err) < 0)
+		if (o->kind != OBJ_DNAT)
+			continue;
+		/* the host port goes to the oldest mapping waiting for it */
+		snprintf(wait, sizeof(wait), "wait%s", o->name + 4);
+		if ((w = find_obj(p, wait)) == SIZE_MAX)
+			continue;
+		if (waiting_of(s, p, w, err) < 0)
 			goto dump_failed;
-		if (pm_put_promote(&m, dn, wn, p->obj[it->wait].waiting, p->obj[it->wait].n_waiting,
-				   &it->d, owned_by, p->owner) < 0)
-			return cni_error_oom(err);
-	}
-	for (size_t i = 0; i < p->t->n; i++) {
-		struct item *it = &p->it[i];
-		if (found(p, it->qh) && !strcmp(p->q[it->qh].elem.owner, p->owner) &&
-		    put_elem(&m, NFT_MSG_DELSETELEM, 0, p->obj[it->hp].name, &it->h, "hairpin") < 0)
-			return cni_error_oom(err);
-		if (found(p, it->ql) && !strcmp(p->q[it->ql].elem.owner, p->owner) &&
-		    put_elem(&m, NFT_MSG_DELSETELEM, 0, PM_LOCALHOST_SET, &it->l, "localhost") < 0)
+		if (pm_put_promote(&m, o->name, wait, p->obj[w].waiting, p->obj[w].n_waiting,
+				   &q->elem, owned_by, p->owner) < 0)
 			return cni_error_oom(err);
 	}
 	if (p->t->addr_unknown && p->t->n && del_by_owner(s, p, &m, err) < 0)

@@ -52,7 +52,11 @@
  * start over) and stay.
  *
  * Every call is one round trip of GETs and one batch (plus dumps only
- * where a dump is the only way: promoting a waiting mapping, GC).
+ * where a dump is the only way: promoting a waiting mapping, GC). DEL
+ * first dumps the names of the table's maps and sets (a few, whatever the
+ * number of containers) and looks for the container's elements in every
+ * one its keys fit, so an edited conflist (conditions, masqAll, snat)
+ * leaves nothing behind. Thousands of GETs go out in windows (pkg/nft).
  */
 #ifndef CNI_PORTMAP_NFTABLES_H
 #define CNI_PORTMAP_NFTABLES_H

@@ -361,6 +361,50 @@ static void test_entries(void **state)
 	pm_conf_free(&c);
 }
 
+/* The most mappings a config may have, half of them repeating a key: the
+ * first of each key wins, in order; a host address makes another key. */
+static void test_entries_many(void **state)
+{
+	struct pm_conf c = {0};
+	struct pm_addrs a = {0};
+	struct pm_entry *v = NULL;
+	size_t n;
+
+	(void)state;
+	c.snat = true;
+	c.n_maps = PM_MAX_MAPPINGS;
+	c.maps = calloc(c.n_maps, sizeof(*c.maps));
+	assert_non_null(c.maps);
+	for (size_t i = 0; i < c.n_maps; i++) {
+		c.maps[i].host_port = (uint16_t)(20000 + i % 2048);
+		c.maps[i].container_port = (uint16_t)(1 + i);
+		c.maps[i].proto = IPPROTO_TCP;
+		/* the last 1024: on a host address, each its own key */
+		if (i >= 3072)
+			ip_addr_parse("192.0.2.1", &c.maps[i].host_ip);
+	}
+	ip_net_parse("10.88.0.5/16", &a.a[0]);
+	ip_net_parse("fd00::5/64", &a.a[1]);
+	assert_int_equal(pm_entries(&c, &a, &v, &n), 0);
+	/* IPv4: 2048 any-address keys + 1024 on 192.0.2.1; IPv6: 2048 */
+	assert_int_equal(n, 2048 + 1024 + 2048);
+	for (size_t i = 0; i < 2048; i++) {
+		assert_int_equal(v[i].host_port, 20000 + i);
+		assert_int_equal(v[i].container_port, 1 + i);
+		assert_false(v[i].keyed_host);
+	}
+	for (size_t i = 2048; i < 3072; i++) {
+		assert_true(v[i].keyed_host);
+		assert_int_equal(v[i].container_port, 1 + 3072 + (i - 2048));
+	}
+	for (size_t i = 3072; i < n; i++) {
+		assert_int_equal(v[i].family, AF_INET6);
+		assert_int_equal(v[i].container_port, 1 + (i - 3072));
+	}
+	free(v);
+	pm_conf_free(&c);
+}
+
 static void test_names_and_elems(void **state)
 {
 	char b[PM_NAME_MAX], chain[29];
@@ -432,10 +476,11 @@ static void test_names_and_elems(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_mappings),
-	    cmocka_unit_test(test_mapping_errors), cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_conditions),	   cmocka_unit_test(test_container_addrs),
-	    cmocka_unit_test(test_entries),	   cmocka_unit_test(test_names_and_elems),
+	    cmocka_unit_test(test_defaults),	    cmocka_unit_test(test_mappings),
+	    cmocka_unit_test(test_mapping_errors),  cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_conditions),	    cmocka_unit_test(test_container_addrs),
+	    cmocka_unit_test(test_entries),	    cmocka_unit_test(test_entries_many),
+	    cmocka_unit_test(test_names_and_elems),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
