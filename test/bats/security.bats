@@ -437,7 +437,7 @@ many_counts() {
 	ip netns exec "$HOSTNS" nft -j list table inet cni_c_portmap 2>/dev/null |
 		jq -r --arg o "$1" '.nftables[] | (.set // .map // empty) |
 			"\(.name) \([.elem[]? | if type == "array" then .[0] else . end |
-				select(.elem.comment? == $o)] | length)"' |
+				select(type == "object" and .elem.comment? == $o)] | length)"' |
 		grep -v ' 0$' | sort || true
 }
 
