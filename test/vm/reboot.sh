@@ -89,7 +89,9 @@ plugin() {
 addr_of() { [[ $1 =~ \"address\":\ *\"([0-9.]+)/ ]] && echo "${BASH_REMATCH[1]}"; }
 err_of() {
 	[[ $1 =~ \"code\":\ *([0-9]+) ]] && local code=${BASH_REMATCH[1]}
-	[[ $1 =~ \"msg\":\ *\"([^\"]*)\" ]] && echo "code ${code:-?}: ${BASH_REMATCH[1]}" || echo "$1"
+	local details=
+	[[ $1 =~ \"details\":\ *\"([^\"]*)\" ]] && details=" (details: ${BASH_REMATCH[1]})"
+	[[ $1 =~ \"msg\":\ *\"([^\"]*)\" ]] && echo "code ${code:-?}: ${BASH_REMATCH[1]}$details" || echo "$1"
 }
 
 # add_all BIN NET PREFIX [DATADIR]: ADDs with IDs PREFIX-0, -1... until one
@@ -159,15 +161,22 @@ classify() {
 	done
 }
 
-# index_check DIR: the owner index never names a file that does not hold
-# that owner; when its stamp matches the directory (this boot, inode,
-# mtime, ctime) it names every reservation. Prints what is wrong.
+# index_check DIR: after one of our calls, the owner index is stamped for
+# the directory as it is (this boot, inode, mtime, ctime) and describes the
+# files exactly: every owner it names holds that file, every reservation is
+# named. (When the stamp does not match, our next call rebuilds the index
+# and trusts nothing in it.) Uses VALID from classify. Prints what is wrong.
 index_check() {
-	local dir=$1 ix=$1/.cni-c-index b key ips ip esc want j n=0 stamp cur
-	[ -d "$ix" ] || {
-		echo "no index"
+	local dir=$1 ix=$1/.cni-c-index b key ips ip esc want j n=0 stamp ino msec mns csec cns
+	read -r -a stamp <"$ix/stamp" 2>/dev/null || stamp=()
+	read -r ino msec mns csec cns < <(stat -c '%i %.9Y %.9Z' "$dir" | tr '.' ' ')
+	if ! { [ ${#stamp[@]} -ge 8 ] && [ "${stamp[2]}" = "$BOOT_ID" ] &&
+		[ $((10#${stamp[3]})) = "$ino" ] && [ $((10#${stamp[4]})) = "$msec" ] &&
+		[ $((10#${stamp[5]})) = $((10#$mns)) ] && [ $((10#${stamp[6]})) = "$csec" ] &&
+		[ $((10#${stamp[7]})) = $((10#$cns)) ]; }; then
+		echo "the index's stamp (${stamp[*]:-none}) does not match the directory ($BOOT_ID $ino $msec.$mns $csec.$cns)"
 		return 1
-	}
+	fi
 	declare -A seen=()
 	for b in "$ix"/b*; do
 		[ -f "$b" ] || continue
@@ -180,7 +189,7 @@ index_check() {
 				RAW=
 				[ -f "$dir/$ip" ] && raw "$dir/$ip"
 				if [ "$RAW" != "$want" ]; then
-					echo "index names $ip for owner ${want@Q}; the file holds ${RAW@Q}"
+					echo "the index names $ip for owner ${want@Q}; the file holds ${RAW@Q}"
 					return 1
 				fi
 				seen[$ip]=1
@@ -188,23 +197,17 @@ index_check() {
 			done
 		done <"$b"
 	done
-	read -r -a stamp <"$ix/stamp" 2>/dev/null || stamp=()
-	cur=$(stat -c '%i %.9Y %.9Z' "$dir")
-	read -r ino msec mns csec cns < <(tr '.' ' ' <<<"$cur")
-	if [ ${#stamp[@]} -ge 8 ] && [ "${stamp[2]}" = "$BOOT_ID" ] &&
-		[ $((10#${stamp[3]})) = "$ino" ] && [ $((10#${stamp[4]})) = "$msec" ] &&
-		[ $((10#${stamp[5]})) = $((10#$mns)) ] && [ $((10#${stamp[6]})) = "$csec" ] &&
-		[ $((10#${stamp[7]})) = $((10#$cns)) ]; then
-		for ip in "${!VALID[@]}"; do
-			[ -n "${seen[$ip]:-}" ] || {
-				echo "the stamp matches but the index lacks $ip"
-				return 1
-			}
-		done
-		echo "index of $n reservations, stamped for this boot, names every one"
-	else
-		echo "index of $n reservations, each holding its owner (stamp not current)"
-	fi
+	for ip in "${!VALID[@]}"; do
+		[ -n "${seen[$ip]:-}" ] || {
+			echo "the index lacks $ip"
+			return 1
+		}
+	done
+	[ "$n" = ${#VALID[@]} ] || {
+		echo "the index names $n reservations, the directory holds ${#VALID[@]}"
+		return 1
+	}
+	echo "index stamped for this boot, names all $n"
 }
 
 mkdir -p "$MNT"
@@ -304,6 +307,15 @@ if ix=$(index_check "$D/storm"); then
 else
 	fail "storm: owner index: $ix"
 fi
+# the reference reads the store too: its DEL of one of ours frees that
+# address, and ours (its index now stale) gets exactly that one back
+if out=$(plugin "$REF" DEL storm storm-b2-3); then
+	out=$(plugin "$OURS" ADD storm storm-b2-again) && again=$(addr_of "$out") || again="none ($(err_of "$out"))"
+	say "storm: the reference's DEL of storm-b2-3 freed ${GOT[3]}; ours then reserved $again"
+	[ "$again" = "${GOT[3]}" ] || fail "storm: ours was expected to reserve ${GOT[3]} again"
+else
+	fail "storm: the reference's DEL failed: $(err_of "$out")"
+fi
 
 # (a) fill-a side by side: the reference on a copy, ours on the dataDir
 mkdir -p "$DCOPY"
@@ -364,11 +376,16 @@ add_all "$OURS" ref-unseen ours-b2
 say "ref-unseen: ours reserved ${#GOT[@]} of $(size ref-unseen) (the reference's of boot 1, never seen by ours): ${GOT[*]}; then: $LASTERR"
 [ ${#GOT[@]} = 0 ] || fail "ref-unseen: ours freed reservations whose boot it cannot know"
 
+ixs=
 for net in fill-a fill-b fill-b2 ref-seen ref-unseen; do
 	classify "$D/$net"
 	[ ${#TORN[@]} = 0 ] && [ ${#BAD[@]} = 0 ] || fail "$net: torn ${TORN[*]}, other ${BAD[*]}"
 	ix=$(index_check "$D/$net") || fail "$net: owner index: $ix"
+	ixs+=" $net: $ix;"
 done
+classify "$D/storm"
+ix=$(index_check "$D/storm") || fail "storm: owner index: $ix"
+say "after ours' last call on each network:$ixs storm: $ix"
 umount "$MNT"
 [ "$failed" = 0 ] && say "passed" || say "FAILED"
 exit "$failed"
