@@ -4,8 +4,8 @@
  *
  * A test binary that includes this header (exactly one file) is linked with
  * -Wl,--wrap=<call> for every call below (the Makefile reads this line:
- * LDWRAP: write pwrite ftruncate fsync fdatasync linkat unlinkat renameat futimens mkdirat
- * fsetxattr openat
+ * LDWRAP: write pwrite ftruncate fsync fdatasync linkat unlinkat renameat futimens
+ * LDWRAP: mkdirat fsetxattr openat
  * ):
  * each such call made by the code under test, or by the test, first counts
  * down, and at zero the process _exits on the spot, as if it had been
