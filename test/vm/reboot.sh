@@ -17,7 +17,8 @@
 #                    (then sync: the filled ranges are on the disk)
 #   storm            4 workers ADD (and DEL every other one) in parallel on
 #                    a 16-address range, mounted with commit=1 so the journal
-#                    holds names whose data never reached the disk; after 2 s
+#                    holds names whose data never reached the disk; 1 s in,
+#                    one sync (a running system's writeback); 1.5 s later
 #                    the power is cut with sysrq (no sync)
 # Boot 2 (ext4 recovers its journal):
 #   storm            before anything runs: every address file is a
@@ -142,15 +143,16 @@ raw() {
 
 # classify DIR: sets VALID (address -> "id ifname") and TORN (addresses):
 # a reservation in the reference's format is "<id>\r\n<ifname>"; a torn one
-# is empty or white space (what a power cut leaves: the name reached the
-# disk, the data did not); anything else is counted in BAD
+# is empty or white space or holds a NUL (what a power cut leaves: the name
+# reached the disk, the data did not; README "Reliability"); anything else
+# is counted in BAD
 classify() {
 	local f
 	declare -gA VALID=()
 	TORN=() BAD=()
 	for f in $(addr_files "$1"); do
 		if ! raw "$1/$f"; then
-			BAD+=("$f:NUL")
+			TORN+=("$f") # a NUL: blocks allocated, data not written
 		elif [[ $RAW =~ ^([^[:space:]]+)$'\r\n'([^[:space:]]+)$ ]]; then
 			VALID[$f]="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
 		elif [[ $RAW =~ ^[[:space:]]*$ ]]; then
@@ -256,10 +258,15 @@ if [ "$boot" = 1 ]; then
 		sleep 0.1
 		t=$((t + 1))
 	done
-	sleep 2
+	# the writeback of a running system: what is older than this reaches
+	# the disk, the rest of the storm stays in the page cache
+	sleep 1
+	sync
+	synced=$(addr_files "$D/storm" | wc -l)
+	sleep 1.5
 	adds=$(cat /tmp/storm.* 2>/dev/null | grep -c add)
 	dels=$(cat /tmp/storm.* 2>/dev/null | grep -c del)
-	say "storm: $adds ADDs and $dels DELs returned, $(addr_files "$D/storm" | wc -l) reservations in the page cache; power cut (sysrq o, no sync)"
+	say "storm: $adds ADDs and $dels DELs returned, $(addr_files "$D/storm" | wc -l) reservations in the page cache ($synced when it was last synced); power cut (sysrq o, no sync)"
 	echo 0 >"$CNI_VM_STATUS"
 	echo 1 >/proc/sys/kernel/sysrq
 	echo o >/proc/sysrq-trigger
