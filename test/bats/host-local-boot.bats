@@ -176,6 +176,21 @@ fill() {
 	fill $BOOT_C c
 }
 
+@test "boot: an earlier boot's reservation that could not be removed stays until the next call" {
+	CID=a0 ours $BOOT_A ADD
+	assert_success
+	CID=b0 ours $BOOT_B ADD CNI_FAULT=store:1:EIO CNI_FAULT_LOG="$BATS_TEST_TMPDIR/flog"
+	assert_success
+	grep -q '^store 1 EIO sweep ' "$BATS_TEST_TMPDIR/flog" || fail "$(cat "$BATS_TEST_TMPDIR/flog")"
+	[[ $stderr == *"10.77.0.2 is from an earlier boot; removing it: Input/output error"* ]] ||
+		fail "$stderr"
+	[ "$(reservations)" = "10.77.0.2 10.77.0.3 " ]
+	# the index was not stamped: the next call scans, and removes it
+	CID=b1 ours $BOOT_B ADD
+	assert_success
+	[ "$(reservations)" = "10.77.0.3 10.77.0.4 " ]
+}
+
 @test "boot: a bad CNI_TEST_BOOT_ID means no boot id: nothing is tagged or freed" {
 	CID=a0 ours not-a-uuid ADD
 	assert_success
