@@ -146,6 +146,14 @@ ENTRIES = [
      "when": lambda c: case_is(c, "host-local 0.2.0 route of a family without address")},
     {"id": "D17", "what": "a DEL that cannot remove the spoof check fails",
      "unobserved": "needs nftables to refuse a delete; test/bats covers it"},
+    {"id": "D22", "what": "host-local: reservations die with the boot that made them",
+     "unobserved": "needs a reboot between two calls; test_hl_boot.c, host-local-boot.bats "
+     "(a simulated boot) and scripts/vm-run (real reboots) cover it"},
+    {"id": "D23", "what": "host-local: an exhausted range says how many reservations hold it "
+     "and its oldest holders",
+     "when": lambda c: cmd_field(c["path"], "details") == "ADD" and c["ref"] in (ABSENT, None)
+     and isinstance(c["ours"], str)
+     and re.match(r"\d+ reservations hold this range set; oldest: ", c["ours"]) is not None},
     # each of these cases exists to show that one difference, all of it
     {"id": "D13", "what": "host-local: CNI_ARGS IP= takes a list",
      "when": lambda c: case_is(c, "host-local requested IP list (CNI_ARGS)")},

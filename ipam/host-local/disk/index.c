@@ -190,7 +190,8 @@ static void write_stamp(struct hl_index *ix)
 	char buf[192];
 	int len;
 
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
+	/* an earlier boot's reservation is left: the next run must scan again */
+	if (ix->store->sweep_failed || clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
 		goto fail;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;

@@ -120,6 +120,7 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bo
 		s->boot_id[0] = '\0';
 	}
 	s->n_swept = 0;
+	s->sweep_failed = false;
 	return 0;
 }
 
@@ -432,6 +433,7 @@ static int sweep_one(struct hl_store *s, const char *name)
 			return 1;
 		fprintf(stderr, "host-local: %s/%s is from an earlier boot; removing it: %s\n",
 			s->path, name, strerror(errno));
+		s->sweep_failed = true;
 		return 0;
 	}
 	s->n_swept++;

@@ -73,7 +73,8 @@ struct hl_store {
 	char *path; /* for messages */
 	/* this boot's id; "" when it cannot be had (no tags, no sweep) */
 	char boot_id[HL_BOOT_ID_LEN + 1];
-	unsigned n_swept; /* reservations of earlier boots removed (tests, messages) */
+	unsigned n_swept;  /* reservations of earlier boots removed (tests, messages) */
+	bool sweep_failed; /* one could not be removed: the index must not be trusted */
 };
 
 #define HL_STORE_INIT                                                                              \
