@@ -11,7 +11,9 @@
 #   make demo       install what is missing, build, replay the seed tutorial
 #   make bench      benchmark against the reference plugins in /usr/lib/cni
 #   make test-kernels   the VLAN tests and a core subset on Debian's 6.1 and
-#                   6.12 kernels, each in a VM (FULL=1: the whole suite)
+#                   6.12 kernels, each in a VM (FULL=1: the whole suite),
+#                   then the reboot test on each
+#   make test-reboot    only the reboot test (KERNELS=6.12: one kernel)
 #   make install    DESTDIR/PREFIX/CNI_BIN_DIR honoured
 #   make dist       the release tarball, as the reference's releases ship:
 #                   dist/cni-c-plugins-linux-<arch>-v<version>.tgz (the four
@@ -105,7 +107,7 @@ FUZZ_ID_H    := $(FUZZ_DIR)/gen/build-id.h
 # keep unit-test objects (they are intermediates of a pattern rule)
 .SECONDARY:
 
-.PHONY: all plugins deps test test-unit test-bats test-san test-kernels demo bench install dist \
+.PHONY: all plugins deps test test-unit test-bats test-san test-kernels test-reboot demo bench install dist \
 	clean format fuzz fuzz-ci fuzz-build FORCE
 all: deps $(BIN)/bridge $(BIN)/host-local $(BIN)/portmap $(BIN)/loopback $(TESTIPAM) \
 	$(BIN)/test-plugin $(BIN)/nftctl $(BIN)/udp-seen $(BIN)/raw-send $(REPLAY_BINS)
@@ -204,6 +206,11 @@ test-kernels:
 	bash scripts/install-deps.sh vm
 	$(MAKE) all
 	bash scripts/test-kernels $(if $(filter 1,$(FULL)),--full) $(KERNELS)
+
+test-reboot:
+	bash scripts/install-deps.sh vm
+	$(MAKE) all
+	bash scripts/test-reboot $(KERNELS)
 
 demo:
 	bash scripts/install-deps.sh demo

@@ -15,8 +15,9 @@ bench=(containernetworking-plugins jq containerd runc python3-grpcio python3-grp
 fuzz=(clang libclang-rt-dev)
 # scripts/vm-run and make test-kernels: qemu, the tools that unpack Debian's
 # kernel packages and build the initramfs, and kmod, which the guests'
-# kernels call to load their modules from the shared root
-vm=(qemu-system-x86 busybox-static kmod xz-utils zstd)
+# kernels call to load their modules from the shared root; e2fsprogs makes
+# the reboot test's ext4 image (scripts/test-reboot)
+vm=(qemu-system-x86 busybox-static kmod xz-utils zstd e2fsprogs)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;

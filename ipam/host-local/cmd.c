@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ipam/host-local/allocator/allocator.h"
 #include "util/cleanup.h"
 #include "config.h"
 #include "dns.h"
+#include "exhausted.h"
 #include "ipam/host-local/disk/index.h"
 #include "ipstr.h"
 #include "ipam/host-local/disk/store.h"
@@ -138,10 +140,12 @@ static int reserve_one(const struct hl_config *c, size_t i, int req, struct hl_s
 		return -1;
 	if (ret == 0) {
 		ss = hl_range_set_string(set);
-		return cni_error_set(err, CNI_ERR_IPAM,
-				     "failed to allocate for range %zu: no IP addresses available "
-				     "in range set: %s",
-				     i, ss ? ss : "");
+		cni_error_set(err, CNI_ERR_IPAM,
+			      "failed to allocate for range %zu: no IP addresses available "
+			      "in range set: %s",
+			      i, ss ? ss : "");
+		hl_explain_exhausted(st, set, time(NULL), err);
+		return -1;
 	}
 	return 0;
 }
@@ -399,7 +403,7 @@ int hl_cmd_gc(const struct cni_env *env, const struct cni_conf *conf, struct cni
 	g.att = att;
 	g.n_att = n_att;
 	/* GC never trusts the index: it reads every reservation */
-	ret = hl_store_scan(&st, true, gc_cb, &g, err);
+	ret = hl_store_scan(&st, HL_SCAN_OWNER, gc_cb, &g, err);
 	for (size_t i = 0; i < g.n_doomed; i++) {
 		if (ret == 0 && hl_store_remove(&st, g.doomed[i], err) < 0)
 			ret = -1;
@@ -438,7 +442,7 @@ int hl_cmd_status(const struct cni_env *env, const struct cni_conf *conf, struct
 		hl_iter_init(&it, &c.sets[i],
 			     hl_store_read_last(&st, i, &last) == 0 ? &last : NULL);
 		while (!free_found && hl_iter_next(&it, &ip, NULL))
-			free_found = !hl_store_exists(&st, ip_addr_format(&ip, name));
+			free_found = hl_store_is_free(&st, ip_addr_format(&ip, name));
 		if (!free_found) {
 			cleanup_free char *ss = hl_range_set_string(&c.sets[i]);
 			return cni_error_set(err, CNI_ERR_NOT_AVAILABLE,

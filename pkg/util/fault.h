@@ -11,7 +11,8 @@
  *            nft      an nftables batch (pkg/nft, nft_msgs_commit)
  *            nftget   an nftables GET or dump (nft_msgs_request, nft_dump)
  *            store    a host-local store write: a reservation, its removal,
- *                     last_reserved_ip.N, an index bucket or stamp
+ *                     last_reserved_ip.N, an index bucket or stamp, a boot
+ *                     tag, the removal of an earlier boot's reservation
  *     K      1-based; counted over the whole call, forked workers and
  *            threads included (the counters are shared memory)
  *     +      the k-th and every later one fail

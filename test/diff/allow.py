@@ -160,6 +160,14 @@ ENTRIES = [
      "masquerade every destination); test/bats/bridge_nomasq.bats covers it"},
     {"id": "D19", "what": "portmap refuses more than 4096 portMappings",
      "unobserved": "the differential test does not run portmap; test/bats/security.bats covers it"},
+    {"id": "D22", "what": "host-local: reservations die with the boot that made them",
+     "unobserved": "needs a reboot between two calls; test_hl_boot.c, host-local-boot.bats "
+     "(a simulated boot) and scripts/vm-run (real reboots) cover it"},
+    {"id": "D23", "what": "host-local: an exhausted range says how many reservations hold it "
+     "and its oldest holders",
+     "when": lambda c: cmd_field(c["path"], "details") == "ADD" and c["ref"] in (ABSENT, None)
+     and isinstance(c["ours"], str)
+     and re.match(r"\d+ reservations hold this range set; oldest: ", c["ours"]) is not None},
     # each of these cases exists to show that one difference, all of it
     {"id": "D20", "what": "host-local: a container ID is at most 65,519 bytes",
      "when": lambda c: case_is(c, "host-local container ID over 65519 bytes")},

@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_put(st.dirfd, ADDR, data, size);
 	fuzz_put(st.dirfd, "last_reserved_ip.0", data, size);
 
-	rc = hl_store_scan(&st, true, scan_cb, &seen, &err);
+	rc = hl_store_scan(&st, HL_SCAN_OWNER, scan_cb, &seen, &err);
 	fuzz_outcome(rc, &err);
 	FUZZ_ASSERT(rc == 0);
 	if (seen.name)

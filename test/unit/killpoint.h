@@ -4,7 +4,8 @@
  *
  * A test binary that includes this header (exactly one file) is linked with
  * -Wl,--wrap=<call> for every call below (the Makefile reads this line:
- * LDWRAP: write pwrite ftruncate fsync linkat unlinkat renameat futimens mkdirat openat
+ * LDWRAP: write pwrite ftruncate fsync fdatasync linkat unlinkat renameat futimens
+ * LDWRAP: mkdirat fsetxattr openat
  * ):
  * each such call made by the code under test, or by the test, first counts
  * down, and at zero the process _exits on the spot, as if it had been
@@ -49,11 +50,14 @@ KP_WRAP(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n))
 KP_WRAP(ssize_t, pwrite, (int fd, const void *buf, size_t n, off_t off), (fd, buf, n, off))
 KP_WRAP(int, ftruncate, (int fd, off_t len), (fd, len))
 KP_WRAP(int, fsync, (int fd), (fd))
+KP_WRAP(int, fdatasync, (int fd), (fd))
 KP_WRAP(int, linkat, (int a, const char *p, int b, const char *q, int flags), (a, p, b, q, flags))
 KP_WRAP(int, unlinkat, (int dirfd, const char *p, int flags), (dirfd, p, flags))
 KP_WRAP(int, renameat, (int a, const char *p, int b, const char *q), (a, p, b, q))
 KP_WRAP(int, futimens, (int fd, const struct timespec ts[2]), (fd, ts))
 KP_WRAP(int, mkdirat, (int dirfd, const char *p, mode_t mode), (dirfd, p, mode))
+KP_WRAP(int, fsetxattr, (int fd, const char *n, const void *v, size_t sz, int flags),
+	(fd, n, v, sz, flags))
 
 int __real_openat(int dirfd, const char *path, int flags, ...);
 int __wrap_openat(int dirfd, const char *path, int flags, ...);

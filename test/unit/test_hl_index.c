@@ -47,7 +47,7 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "%s/net", tmpl);
 	snprintf(bootf, sizeof(bootf), "%s/boot_id", tmpl);
 	set_boot_id(BOOT_A);
-	hl_index_boot_id_path = bootf;
+	hl_store_boot_id_path = bootf;
 	return 0;
 }
 
@@ -452,17 +452,20 @@ static void test_power_cut_rebuilds(void **state)
 	release(&r, "10.0.0.2", "a\r\neth0");
 	run_close(&r);
 
-	/* the disk kept the stamp and the directory, not the bucket writes */
+	/* the disk kept the stamp and the directory, not the bucket writes;
+	 * the new boot rebuilds, and frees what the old boot reserved */
 	snap_restore(&sn);
 	set_boot_id(BOOT_B);
 	run_open(&r);
 	assert_int_equal(r.ix.n_rebuilds, 1);
-	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
+	assert_int_equal(r.s.n_swept, 1);
+	assert_string_equal(find(&r, "b\r\neth0"), "");
 	assert_string_equal(find(&r, "a\r\neth0"), "");
+	reserve(&r, "10.0.0.3", "c\r\neth0");
 	run_close(&r);
 	run_open(&r);
 	assert_int_equal(r.ix.n_rebuilds, 0);
-	assert_string_equal(find(&r, "b\r\neth0"), "10.0.0.3");
+	assert_string_equal(find(&r, "c\r\neth0"), "10.0.0.3");
 	run_close(&r);
 }
 
@@ -474,14 +477,14 @@ static void test_boot_id_unreadable(void **state)
 	reserve(&r, "10.0.0.2", "a\r\neth0");
 	run_close(&r);
 	/* no boot id: the index cannot know it outlived a reboot: scan */
-	hl_index_boot_id_path = "/nonexistent/boot_id";
+	hl_store_boot_id_path = "/nonexistent/boot_id";
 	run_open(&r);
 	assert_int_equal(r.ix.fd, -1);
 	assert_string_equal(find(&r, "a\r\neth0"), "10.0.0.2");
 	reserve(&r, "10.0.0.3", "b\r\neth0");
 	run_close(&r);
 	set_boot_id("not a boot id");
-	hl_index_boot_id_path = bootf;
+	hl_store_boot_id_path = bootf;
 	run_open(&r);
 	assert_int_equal(r.ix.fd, -1);
 	run_close(&r);

@@ -223,7 +223,7 @@ static void test_scan_and_owners(void **state)
 	snprintf(path, sizeof(path), "%s/10.0.0.8", dir);
 	assert_int_equal(mkfifo(path, 0644), 0);
 
-	assert_int_equal(hl_store_scan(&s, true, seen_cb, &seen, &err), 0);
+	assert_int_equal(hl_store_scan(&s, HL_SCAN_OWNER, seen_cb, &seen, &err), 0);
 	assert_int_equal(seen.n, 4);
 	assert_true((i = find_seen(&seen, "10.0.0.2")) >= 0);
 	assert_string_equal(seen.keys[i], "a\r\neth0");

@@ -18,7 +18,7 @@
 #define STAMP_NAME "stamp"
 /* fixed width, so that it is rewritten in place with one pwrite */
 #define STAMP_FMT "cni-c-index 2 %s %020lld %020lld %09lld %020lld %09lld\n"
-#define BOOT_ID_LEN 36 /* a UUID: 8-4-4-4-12 hex digits */
+#define BOOT_ID_LEN HL_BOOT_ID_LEN
 #define BUCKET_HDR "cni-c-index bucket 1\n"
 #define BUCKET_HDR_LEN (sizeof(BUCKET_HDR) - 1)
 #define BUCKET_MAX (16 << 20)
@@ -86,30 +86,6 @@ uint64_t hl_index_hash(const char *key, size_t len)
 unsigned hl_index_bucket(const char *key, size_t len)
 {
 	return (unsigned)(hl_index_hash(key, len) >> 58);
-}
-
-const char *hl_index_boot_id_path = "/proc/sys/kernel/random/boot_id";
-
-/* This boot's id: 0, or -1 when it cannot be had (no /proc, garbage). */
-static int read_boot_id(char out[BOOT_ID_LEN + 1])
-{
-	cleanup_close int fd = open(hl_index_boot_id_path, O_RDONLY | O_CLOEXEC);
-	char buf[BOOT_ID_LEN + 2];
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	errno = EINVAL;
-	if ((n = read(fd, buf, sizeof(buf))) != BOOT_ID_LEN + 1 || buf[BOOT_ID_LEN] != '\n')
-		return -1;
-	for (int i = 0; i < BOOT_ID_LEN; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? buf[i] != '-' : text_hex_digit(buf[i]) < 0)
-			return -1;
-	}
-	memcpy(out, buf, BOOT_ID_LEN);
-	out[BOOT_ID_LEN] = '\0';
-	return 0;
 }
 
 static void bucket_name(unsigned id, char *out)
@@ -214,7 +190,8 @@ static void write_stamp(struct hl_index *ix)
 	char buf[192];
 	int len;
 
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
+	/* an earlier boot's reservation is left: the next run must scan again */
+	if (ix->store->sweep_failed || clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
 		goto fail;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
@@ -449,7 +426,7 @@ int hl_index_find(struct hl_index *ix, const char *key, size_t keylen, char ***n
 again:
 	if (ix->fd < 0) {
 		struct scan_find f = {key, keylen, names, n};
-		if (hl_store_scan(ix->store, true, scan_find_cb, &f, err) < 0)
+		if (hl_store_scan(ix->store, HL_SCAN_OWNER, scan_find_cb, &f, err) < 0)
 			goto fail;
 		return 0;
 	}
@@ -741,7 +718,7 @@ int hl_index_rebuild(struct hl_index *ix, struct cni_error *err)
 	invalidate_stamp(ix);
 	if (ix->fd < 0)
 		return 0;
-	if (hl_store_scan(ix->store, true, collect_cb, &es, err) < 0) {
+	if (hl_store_scan(ix->store, HL_SCAN_OWNER, collect_cb, &es, err) < 0) {
 		entries_free(&es);
 		return -1;
 	}
@@ -781,10 +758,11 @@ int hl_index_open(struct hl_index *ix, struct hl_store *s, struct cni_error *err
 		return 0;
 	}
 	/* without it we could not tell the index outlived a power cut */
-	if (read_boot_id(ix->boot_id) < 0) {
-		scan_mode(ix, hl_index_boot_id_path, errno);
+	if (!s->boot_id[0]) {
+		scan_mode(ix, "no boot id", ENOENT);
 		return 0;
 	}
+	memcpy(ix->boot_id, s->boot_id, sizeof(s->boot_id));
 	read_stamp(ix);
 	if (fstat(s->dirfd, &st) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "stat %s", s->path);

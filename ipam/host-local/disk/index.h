@@ -139,9 +139,6 @@ int hl_index_commit(struct hl_index *ix, struct cni_error *err);
 /* Scan the store and rewrite the whole index. */
 int hl_index_rebuild(struct hl_index *ix, struct cni_error *err);
 
-/* Where this boot's id is read (tests point it elsewhere). */
-extern const char *hl_index_boot_id_path;
-
 uint64_t hl_index_hash(const char *key, size_t len);
 /* The bucket (0..HL_INDEX_BUCKETS-1) an owner key lives in. */
 unsigned hl_index_bucket(const char *key, size_t len);

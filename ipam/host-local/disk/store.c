@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -46,6 +48,47 @@ static int mkdir_p(const char *path, struct cni_error *err)
 	return 0;
 }
 
+const char *hl_store_boot_id_path = "/proc/sys/kernel/random/boot_id";
+
+static bool valid_boot_id(const char *b)
+{
+	for (int i = 0; i < HL_BOOT_ID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? b[i] != '-' : text_hex_digit(b[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
+int hl_store_read_boot_id(char out[HL_BOOT_ID_LEN + 1])
+{
+	cleanup_close int fd = -1;
+	char buf[HL_BOOT_ID_LEN + 2];
+	ssize_t n;
+
+#ifdef CNI_FAULT_INJECTION
+	/* test-only: run "in another boot" (see store.h) */
+	const char *t = getenv("CNI_TEST_BOOT_ID");
+	if (t && *t) {
+		errno = EINVAL;
+		if (strlen(t) != HL_BOOT_ID_LEN || !valid_boot_id(t))
+			return -1;
+		memcpy(out, t, HL_BOOT_ID_LEN + 1);
+		return 0;
+	}
+#endif
+	fd = open(hl_store_boot_id_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	errno = EINVAL;
+	if ((n = read(fd, buf, sizeof(buf))) != HL_BOOT_ID_LEN + 1 || buf[HL_BOOT_ID_LEN] != '\n' ||
+	    !valid_boot_id(buf))
+		return -1;
+	memcpy(out, buf, HL_BOOT_ID_LEN);
+	out[HL_BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
 int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bool create,
 		  struct cni_error *err)
 {
@@ -71,6 +114,13 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *name, bo
 		return -1;
 	}
 	s->path = steal_pointer(&path);
+	if (hl_store_read_boot_id(s->boot_id) < 0) {
+		fprintf(stderr, "host-local: %s: %s; reservations are not scoped to boots\n",
+			hl_store_boot_id_path, strerror(errno));
+		s->boot_id[0] = '\0';
+	}
+	s->n_swept = 0;
+	s->sweep_failed = false;
 	return 0;
 }
 
@@ -158,10 +208,36 @@ static int read_bounded(int fd, char *buf, size_t max, size_t *len, bool *trunca
 	return 0;
 }
 
+/* The boot of the open reservation fd (see store.h). */
+static enum hl_boot boot_of_fd(struct hl_store *s, int fd)
+{
+	char tag[HL_BOOT_ID_LEN + 1];
+	ssize_t n;
+
+	if (!s->boot_id[0])
+		return HL_BOOT_NOTAGS;
+	n = fgetxattr(fd, HL_BOOT_XATTR, tag, sizeof(tag));
+	if (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
+		return HL_BOOT_NOTAGS;
+	/* anything but a boot id (absent, too long, garbage) is no evidence */
+	if (n != HL_BOOT_ID_LEN || !valid_boot_id(tag))
+		return HL_BOOT_NONE;
+	return memcmp(tag, s->boot_id, HL_BOOT_ID_LEN) == 0 ? HL_BOOT_THIS : HL_BOOT_EARLIER;
+}
+
+/* Tag fd with this boot. Best effort: an untagged file is kept (unknown). */
+static void tag_fd(struct hl_store *s, int fd)
+{
+	if (s->boot_id[0] && !FAULT_ERRNO(STORE, "boot_tag", 0))
+		(void)!fsetxattr(fd, HL_BOOT_XATTR, s->boot_id, HL_BOOT_ID_LEN, 0);
+}
+
 /* Read reservation `name`, trimmed as the reference reads it. 0 (key
- * malloc'd, *torn, *huge set); 1 when the file is gone; -1 error. */
+ * malloc'd, *torn, *huge set); 1 when the file is gone; -1 error. With
+ * boot, *boot is the file's (an untagged one is tagged first, with this
+ * boot, and so reported as HL_BOOT_THIS). */
 static int read_key(struct hl_store *s, const char *name, char **key, size_t *keylen, bool *torn,
-		    bool *huge, struct cni_error *err)
+		    bool *huge, enum hl_boot *boot, struct cni_error *err)
 {
 	cleanup_close int fd = open_regular(s->dirfd, name);
 	cleanup_free char *buf = NULL;
@@ -176,6 +252,10 @@ static int read_key(struct hl_store *s, const char *name, char **key, size_t *ke
 		return cni_error_oom(err);
 	if (read_bounded(fd, buf, HL_OWNER_MAX, &len, huge) < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "read %s/%s", s->path, name);
+	if (boot && (*boot = boot_of_fd(s, fd)) == HL_BOOT_NONE) {
+		tag_fd(s, fd);
+		*boot = HL_BOOT_THIS;
+	}
 	len = text_trim_space(buf, len);
 	*torn = !*huge && (len == 0 || memchr(buf, '\0', len));
 	if (*huge || *torn)
@@ -192,7 +272,7 @@ int hl_store_read_owner(struct hl_store *s, const char *name, char **key, size_t
 			struct cni_error *err)
 {
 	bool torn, huge;
-	return read_key(s, name, key, keylen, &torn, &huge, err);
+	return read_key(s, name, key, keylen, &torn, &huge, NULL, err);
 }
 
 int hl_store_is_torn(struct hl_store *s, const char *name)
@@ -201,7 +281,7 @@ int hl_store_is_torn(struct hl_store *s, const char *name)
 	cleanup_free char *key = NULL;
 	size_t keylen;
 	bool torn, huge;
-	int r = read_key(s, name, &key, &keylen, &torn, &huge, &ignored);
+	int r = read_key(s, name, &key, &keylen, &torn, &huge, NULL, &ignored);
 
 	return r < 0 ? -1 : r == 0 && torn;
 }
@@ -242,6 +322,8 @@ static int write_temp(struct hl_store *s, const char *key, size_t keylen, struct
 	if (fd < 0)
 		return cni_error_set_errno(err, CNI_ERR_SYSTEM, errno, "create %s/%s", s->path,
 					   HL_STORE_TEMP);
+	/* born tagged: the link below makes it a reservation of this boot */
+	tag_fd(s, fd);
 	if (FAULT_ERRNO(STORE, "reserve", 0) || io_write_all(fd, key, keylen) < 0 ||
 	    close(steal_fd(&fd)) < 0) {
 		e = errno;
@@ -306,6 +388,18 @@ bool hl_store_exists(struct hl_store *s, const char *name)
 	return fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
+enum hl_boot hl_store_boot_of(struct hl_store *s, const char *name)
+{
+	cleanup_close int fd = open_regular(s->dirfd, name);
+
+	return fd < 0 ? HL_BOOT_THIS : boot_of_fd(s, fd);
+}
+
+bool hl_store_is_free(struct hl_store *s, const char *name)
+{
+	return !hl_store_exists(s, name) || hl_store_boot_of(s, name) == HL_BOOT_EARLIER;
+}
+
 int hl_store_write_last(struct hl_store *s, size_t set, const struct ip_addr *ip,
 			struct cni_error *err)
 {
@@ -347,9 +441,27 @@ int hl_store_read_last(struct hl_store *s, size_t set, struct ip_addr *out)
 	return 0;
 }
 
-int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
+/* The sweep's step for one file of an earlier boot: 1 removed, 0 kept. */
+static int sweep_one(struct hl_store *s, const char *name)
+{
+	if (FAULT_ERRNO(STORE, "sweep", 0) || unlinkat(s->dirfd, name, 0) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		fprintf(stderr, "host-local: %s/%s is from an earlier boot; removing it: %s\n",
+			s->path, name, strerror(errno));
+		s->sweep_failed = true;
+		return 0;
+	}
+	s->n_swept++;
+	return 1;
+}
+
+int hl_store_scan(struct hl_store *s, unsigned flags, hl_scan_fn fn, void *ctx,
 		  struct cni_error *err)
 {
+	bool read_owner = flags & HL_SCAN_OWNER;
+	unsigned swept = s->n_swept;
+
 	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	struct dirent *de;
@@ -385,17 +497,25 @@ int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
 		}
 		ip_addr_canonicalize(&ip);
 		if (read_owner) {
-			int r = hl_store_read_owner(s, de->d_name, &key, &keylen, err);
+			enum hl_boot boot;
+			bool torn, huge;
+			int r = read_key(s, de->d_name, &key, &keylen, &torn, &huge, &boot, err);
 			if (r < 0) {
 				ret = -1;
 				break;
 			}
 			if (r > 0)
 				continue; /* removed meanwhile (not by a locker) */
+			if (boot == HL_BOOT_EARLIER && sweep_one(s, de->d_name))
+				continue; /* nobody's: its boot is over */
 		}
 		ret = fn(ctx, de->d_name, &ip, key, keylen, err);
 	}
 	closedir(d);
+	if (s->n_swept > swept)
+		fprintf(stderr,
+			"host-local: %s: released %u reservations made in an earlier boot\n",
+			s->path, s->n_swept - swept);
 	return ret < 0 ? -1 : 0;
 }
 

@@ -33,6 +33,23 @@
  * refuses such an owner, see hl_owner_check): only GC removes it. A leftover temporary (a
  * writer killed before its link or its unlink) is replaced by the next ADD
  * and removed by DEL and GC; never written into (see store.c).
+ *
+ * Boot tags. A network attachment dies with the boot that made it. The
+ * extended attribute HL_BOOT_XATTR ("user.cni-c.boot") of a reservation
+ * file holds the boot id (/proc/sys/kernel/random/boot_id) of a boot in
+ * which that very inode existed: we set it on the temporary before link()
+ * (a reservation of ours is born tagged), and on any untagged reservation
+ * (the reference's, or ours from before tags) the first time a scan of
+ * ours sees it. No reservation reuses an inode (the reference creates with
+ * O_EXCL, we link a fresh temporary, a reclaimed torn file is unlinked
+ * first), and a tag goes with its inode. So a file tagged with another
+ * boot's id existed in that earlier boot, and so did its reservation:
+ * nobody's now. Every scan with HL_SCAN_OWNER (the index rebuild, which
+ * the first call of each boot makes; GC; scan mode) removes such files
+ * (the sweep) and tags the untagged ones with this boot. Names and
+ * contents stay the reference's, which never reads attributes. Without a
+ * boot id, or on a file system without user xattrs, nothing is tagged and
+ * nothing is swept: the reference's behaviour. See README "On-disk store".
  */
 #ifndef HL_STORE_H
 #define HL_STORE_H
@@ -54,16 +71,39 @@
 #define HL_ID_MAX (HL_OWNER_MAX - 2 - HL_IFNAME_MAX)
 #define HL_STORE_TEMP ".cni-c-reserve"
 
+#define HL_BOOT_XATTR "user.cni-c.boot"
+#define HL_BOOT_ID_LEN 36 /* a UUID: 8-4-4-4-12 hex digits */
+
 struct hl_store {
 	int dirfd;  /* <dataDir>/<network> */
 	int lockfd; /* the flock'ed "lock" file; -1 when not locked */
 	char *path; /* for messages */
+	/* this boot's id; "" when it cannot be had (no tags, no sweep) */
+	char boot_id[HL_BOOT_ID_LEN + 1];
+	unsigned n_swept;  /* reservations of earlier boots removed (tests, messages) */
+	bool sweep_failed; /* one could not be removed: the index must not be trusted */
 };
 
 #define HL_STORE_INIT                                                                              \
 	{                                                                                          \
-		-1, -1, NULL                                                                       \
+		.dirfd = -1, .lockfd = -1                                                          \
 	}
+
+/* Where this boot's id is read (tests point it elsewhere). The fault build
+ * (make FAULT=1) also takes it from the environment, CNI_TEST_BOOT_ID=<uuid>,
+ * so that a test can run host-local "in another boot"; the release build
+ * has no such hook. */
+extern const char *hl_store_boot_id_path;
+/* This boot's id into out: 0, or -1 when it cannot be had. */
+int hl_store_read_boot_id(char out[HL_BOOT_ID_LEN + 1]);
+
+/* A reservation's boot, from its tag. */
+enum hl_boot {
+	HL_BOOT_THIS,	 /* tagged with this boot: made or seen in it */
+	HL_BOOT_EARLIER, /* tagged with another boot: from an earlier one */
+	HL_BOOT_NONE,	 /* untagged (or an unreadable tag): unknown */
+	HL_BOOT_NOTAGS,	 /* no boot id, or the file system has no user xattrs */
+};
 
 /* Open <data_dir>/<name> and take the lock. With create, make the
  * directories (0755) as needed. Returns 0; 1 (nothing opened) when !create
@@ -112,11 +152,22 @@ int hl_store_read_last(struct hl_store *s, size_t set, struct ip_addr *out);
 /* Does reservation file `name` exist? (one fstatat) */
 bool hl_store_exists(struct hl_store *s, const char *name);
 
-/* Every reservation: a regular file whose name parses as an address. key is
- * NULL unless read_owner. A callback returning < 0 stops the walk. */
+/* The boot of reservation `name` (for a file that is gone: HL_BOOT_THIS). */
+enum hl_boot hl_store_boot_of(struct hl_store *s, const char *name);
+/* Is there no live reservation named `name` (none, or one from an earlier
+ * boot, which the next ADD frees)? */
+bool hl_store_is_free(struct hl_store *s, const char *name);
+
+/* Every reservation: a regular file whose name parses as an address. With
+ * HL_SCAN_OWNER the owner key is read (else key is NULL), and the boot rule
+ * applied: a reservation from an earlier boot is removed and not reported
+ * (s->n_swept counts them), an untagged one is tagged with this boot (both
+ * best effort: a failure keeps the file, reported). A callback returning
+ * < 0 stops the walk. */
+#define HL_SCAN_OWNER 1u
 typedef int (*hl_scan_fn)(void *ctx, const char *name, const struct ip_addr *ip, const char *key,
 			  size_t keylen, struct cni_error *err);
-int hl_store_scan(struct hl_store *s, bool read_owner, hl_scan_fn fn, void *ctx,
+int hl_store_scan(struct hl_store *s, unsigned flags, hl_scan_fn fn, void *ctx,
 		  struct cni_error *err);
 
 /* Can the directory take new files (not read-only, writable)? 0 or -1+err. */
