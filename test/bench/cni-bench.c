@@ -2004,8 +2004,7 @@ static void compute_budgets(const struct results *b, const struct results *c)
 	 * containerd, above the same containerd with no-op plugins */
 	add_budget("pod network in containerd: (reference - floor) / (ours - floor) >= 10",
 		   cri_share(REF) / cri_share(OURS), 10, 1, "x");
-	add_budget("pod network in containerd: ours - floor <= 5 ms", cri_share(OURS), 5, 0,
-		   "ms");
+	add_budget("pod network in containerd: ours - floor <= 5 ms", cri_share(OURS), 5, 0, "ms");
 	const struct results *r = b->measured ? b : c;
 	add_budget("our bridge < 300 KiB stripped", size_kib(r->size_bridge[OURS]), 300, 0, "KiB");
 	add_budget("our host-local < 300 KiB stripped", size_kib(r->size_ipam[OURS]), 300, 0,
@@ -2246,9 +2245,10 @@ static void print_table(const struct results *b, const struct results *c)
 		    "pods)\n",
 		    cri.d[REF].n, cri.d[OURS].n);
 		if (cri.have_floor) {
-			printf("pod network setup in containerd, no-op plugins (the floor), median: "
-			       "%.3f ms (%d pods)\n",
-			       cri.floor.med, cri.floor.n);
+			printf(
+			    "pod network setup in containerd, no-op plugins (the floor), median: "
+			    "%.3f ms (%d pods)\n",
+			    cri.floor.med, cri.floor.n);
 			snprintf(l, sizeof l, "  the plugins' share above the floor (ms)");
 			row(l, cri_share(REF), cri_share(OURS), 3, 1, "smaller");
 		}
