@@ -44,8 +44,9 @@ static cJSON *render(const struct pm_conds *c, int family)
 
 		if (k->kind != PM_COND_IIFNAME)
 			FUZZ_ASSERT(inet_ntop(family, k->net.ip.b, addr, sizeof(addr)));
+		/* quoted: a name may start with what nft reads as syntax ("@eth") */
 		if (c->nft_style && k->kind == PM_COND_IIFNAME)
-			snprintf(s, sizeof(s), "iifname %s %s", k->neg ? "!=" : "==", k->ifname);
+			snprintf(s, sizeof(s), "iifname %s \"%s\"", k->neg ? "!=" : "==", k->ifname);
 		else if (c->nft_style)
 			snprintf(s, sizeof(s), "%s %s %s %s/%d", family == AF_INET ? "ip" : "ip6",
 				 what, k->neg ? "!=" : "==", addr, k->net.prefix);

@@ -215,7 +215,7 @@ static void test_earlier_boot_is_freed(void **state)
 	/* a runtime that still DELs the dead: success, and nothing of the
 	 * new owners of those addresses goes */
 	for (int i = 0; i < RANGE_SIZE; i++) {
-		char cid[8];
+		char cid[16];
 		snprintf(cid, sizeof(cid), "a%d", i);
 		assert_int_equal(del(cid), 0);
 		snprintf(cid, sizeof(cid), "b%d", i);
@@ -239,7 +239,7 @@ static void test_unknown_boot_is_kept_one_boot(void **state)
 	/* first sight: whatever the clocks say, they may be live; tagged */
 	assert_string_equal(add("a0"), "10.0.0.6");
 	for (int i = 2; i <= 5; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "10.0.0.%d", i);
 		assert_true(exists(name));
 		assert_string_equal(tag(name), BOOT_A);
@@ -400,7 +400,7 @@ static void power_cut_at_every_step(enum op op, bool lose_data)
 			char got[RANGE_SIZE][IP_ADDR_STRLEN];
 			int n = 0;
 			for (int i = 0; i < RANGE_SIZE; i++) {
-				char cid[8];
+				char cid[16];
 				snprintf(cid, sizeof(cid), "b%d", i);
 				snprintf(got[n], sizeof(got[n]), "%s", add(cid));
 				if (!got[n][0])
@@ -413,7 +413,7 @@ static void power_cut_at_every_step(enum op op, bool lose_data)
 			assert_true(n >= RANGE_SIZE - 1);
 			assert_int_equal(count_reservations(), RANGE_SIZE);
 			for (int i = 0; i < n; i++) {
-				char cid[8];
+				char cid[16];
 				snprintf(cid, sizeof(cid), "b%d", i);
 				assert_int_equal(del(cid), 0);
 				assert_int_not_equal(check(cid), 0);
