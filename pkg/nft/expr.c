@@ -220,22 +220,24 @@ int nft_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t family, uint32_t reg
 	return 0;
 }
 
-int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
+/* reg & bits, compared with 0 by op */
+static int bits_cmp(struct nftnl_rule *r, uint32_t reg, uint32_t bits, uint32_t op)
 {
 	static const uint32_t zero;
 	return nft_x_bitwise_mask(r, reg, &bits, sizeof(bits)) < 0 ||
-		       nft_x_cmp(r, reg, NFT_CMP_NEQ, &zero, sizeof(zero)) < 0
+		       nft_x_cmp(r, reg, op, &zero, sizeof(zero)) < 0
 		   ? -1
 		   : 0;
 }
 
+int nft_x_bits_any(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
+{
+	return bits_cmp(r, reg, bits, NFT_CMP_NEQ);
+}
+
 int nft_x_bits_none(struct nftnl_rule *r, uint32_t reg, uint32_t bits)
 {
-	static const uint32_t zero;
-	return nft_x_bitwise_mask(r, reg, &bits, sizeof(bits)) < 0 ||
-		       nft_x_cmp(r, reg, NFT_CMP_EQ, &zero, sizeof(zero)) < 0
-		   ? -1
-		   : 0;
+	return bits_cmp(r, reg, bits, NFT_CMP_EQ);
 }
 
 int nft_x_nfproto(struct nftnl_rule *r, int family)
