@@ -399,6 +399,31 @@ def pretoken(n, raw):
 
 
 LOWEST = "<mac:the lowest of its ports'>"
+LL_TAKEN = "<ll:from a MAC the bridge took or had>"
+
+
+def taken_mac_ll(raw):
+    """A bridge without a MAC of its own (the reference's) makes its
+    link-local from its first random MAC or from the port MAC it takes,
+    whichever it holds when carrier comes up: that race goes either way
+    from run to run. Such a bridge's link-locals read LL_TAKEN. Ours has
+    its own MAC from creation on, never a port's nor zero: untouched."""
+    for s in raw:
+        if "snapshot" not in s:
+            continue
+        links = s["snapshot"]["host"]["links"]
+        for name, l in links.items():
+            if (l.get("linkinfo") or {}).get("info_kind") != "bridge":
+                continue
+            ports = [p.get("address") for p in links.values() if p.get("master") == name]
+            mac = l.get("address")
+            if mac != "00:00:00:00:00:00" and mac not in ports:
+                continue
+            ai = l.get("addr_info") or {}
+            for k in [k for k in ai if ai[k].get("local", "").startswith("fe80:")]:
+                a = ai.pop(k)
+                a["local"] = LL_TAKEN
+                ai["%s/%s" % (LL_TAKEN, a.get("prefixlen"))] = a
 
 
 def lowest_port_mac(raw):
@@ -452,6 +477,7 @@ def normalise(run, raw):
                         if not a.get("local", "").startswith("fe80"):
                             ips.add(a.get("local"))
     summarize_fw(raw, ips, macs)
+    taken_mac_ll(raw)
     lowest_port_mac(raw)
     n = Norm(run)
     pretoken(n, raw)
