@@ -402,28 +402,42 @@ LOWEST = "<mac:the lowest of its ports'>"
 LL_TAKEN = "<ll:from a MAC the bridge took or had>"
 
 
-def taken_mac_ll(raw):
-    """A bridge without a MAC of its own (the reference's) makes its
-    link-local from its first random MAC or from the port MAC it takes,
-    whichever it holds when carrier comes up: that race goes either way
-    from run to run. Such a bridge's link-locals read LL_TAKEN. Ours has
-    its own MAC from creation on, never a port's nor zero: untouched."""
+def host_bridges(raw):
+    """Each snapshot's host bridges: (links, name, bridge, its ports' MACs)."""
     for s in raw:
         if "snapshot" not in s:
             continue
         links = s["snapshot"]["host"]["links"]
         for name, l in links.items():
-            if (l.get("linkinfo") or {}).get("info_kind") != "bridge":
-                continue
-            ports = [p.get("address") for p in links.values() if p.get("master") == name]
-            mac = l.get("address")
-            if mac != "00:00:00:00:00:00" and mac not in ports:
-                continue
-            ai = l.get("addr_info") or {}
-            for k in [k for k in ai if ai[k].get("local", "").startswith("fe80:")]:
-                a = ai.pop(k)
-                a["local"] = LL_TAKEN
-                ai["%s/%s" % (LL_TAKEN, a.get("prefixlen"))] = a
+            if (l.get("linkinfo") or {}).get("info_kind") == "bridge":
+                yield links, name, l, [p.get("address") for p in links.values()
+                                       if p.get("master") == name]
+
+
+def taken_mac_ll(raw):
+    """A bridge without a MAC of its own (the reference's) makes its
+    link-local from its first random MAC or from the port MAC it takes,
+    whichever it holds when carrier comes up: that race goes either way
+    from run to run. Such a bridge (its MAC zero, or one another link of
+    the run holds or held: a port's, kept after that port went) has its
+    link-locals read LL_TAKEN. Ours has its own MAC from creation on:
+    untouched."""
+    others = set()
+    for s in raw:
+        if "snapshot" in s:
+            snap = s["snapshot"]
+            for st in [snap["host"]] + snap["containers"]:
+                others.update(l.get("address") for l in st["links"].values()
+                              if (l.get("linkinfo") or {}).get("info_kind") != "bridge")
+    for links, name, l, ports in host_bridges(raw):
+        mac = l.get("address")
+        if mac != "00:00:00:00:00:00" and mac not in others:
+            continue
+        ai = l.get("addr_info") or {}
+        for k in [k for k in ai if ai[k].get("local", "").startswith("fe80:")]:
+            a = ai.pop(k)
+            a["local"] = LL_TAKEN
+            ai["%s/%s" % (LL_TAKEN, a.get("prefixlen"))] = a
 
 
 def lowest_port_mac(raw):
@@ -432,29 +446,22 @@ def lowest_port_mac(raw):
     varies from run to run. Such a bridge's MAC (and its bridge and root
     IDs, and its entry in ADD results) reads LOWEST instead."""
     macs = set()
-    for s in raw:
-        if "snapshot" not in s:
+    for links, name, l, ports in host_bridges(raw):
+        mac = l.get("address")
+        if len(ports) < 2 or mac != min(ports):
             continue
-        links = s["snapshot"]["host"]["links"]
-        for name, l in links.items():
-            if (l.get("linkinfo") or {}).get("info_kind") != "bridge":
-                continue
-            ports = [p.get("address") for p in links.values() if p.get("master") == name]
-            mac = l.get("address")
-            if len(ports) < 2 or mac != min(ports):
-                continue
-            macs.add(mac)
-            l["address"] = LOWEST
-            d = l["linkinfo"].get("info_data", {})
-            for k in ("bridge_id", "root_id"):
-                if k in d:
-                    d[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, d[k])
-            for p in links.values():
-                sd = (p.get("linkinfo") or {}).get("info_slave_data", {})
-                if p.get("master") == name:
-                    for k in ("bridge_id", "root_id"):
-                        if k in sd:
-                            sd[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, sd[k])
+        macs.add(mac)
+        l["address"] = LOWEST
+        d = l["linkinfo"].get("info_data", {})
+        for k in ("bridge_id", "root_id"):
+            if k in d:
+                d[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, d[k])
+        for p in links.values():
+            sd = (p.get("linkinfo") or {}).get("info_slave_data", {})
+            if p.get("master") == name:
+                for k in ("bridge_id", "root_id"):
+                    if k in sd:
+                        sd[k] = BRID_RE.sub(lambda m: m.group(1) + "." + LOWEST, sd[k])
     for s in raw:
         for cmd, r in s.items():
             out = r.get("stdout") if isinstance(r, dict) else None
